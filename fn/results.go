@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/uds-egress-fn/uds-egress-fn/generators/diag"
+)
+
+// toResults converts findings into the SDK's structured results.
+func toResults(fs []diag.Finding) fn.Results {
+	out := make(fn.Results, 0, len(fs))
+	for _, f := range fs {
+		r := &fn.Result{
+			Message:  f.Message,
+			Severity: fn.Severity(f.Severity),
+			Tags:     map[string]string{"code": string(f.Code)},
+		}
+		if s := f.Subject; s != nil {
+			if s.Kind != "" || s.Name != "" {
+				r.ResourceRef = &fn.ResourceRef{APIVersion: s.APIVersion, Kind: s.Kind, Name: s.Name, Namespace: s.Namespace}
+			}
+			if s.Name == "" && s.Kind != "functionConfig" {
+				r.Message = fmt.Sprintf("items[%d]: %s", s.Position, r.Message)
+			}
+			if s.File != "" {
+				r.File = &fn.File{Path: s.File, Index: s.Index}
+			}
+		}
+		if f.Path != "" {
+			r.Field = &fn.Field{Path: f.Path}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func resultsNode(rs fn.Results) (*yaml.Node, error) {
+	n := &yaml.Node{}
+	if err := n.Encode(rs); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// printProblems writes errors and warnings to stderr: kustomize never shows
+// results, so this is the only place its users see them.
+func printProblems(w io.Writer, rs fn.Results) {
+	for _, r := range rs {
+		if r.Severity == fn.Error || r.Severity == fn.Warning {
+			code := r.Tags["code"]
+			fmt.Fprintf(w, "uds-egress-fn: %s (%s)\n", r.String(), code)
+		}
+	}
+}

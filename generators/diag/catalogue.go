@@ -1,0 +1,93 @@
+package diag
+
+// Result codes. The catalogue below is the single source of their severity
+// and meaning; the README table is checked against it by a test.
+const (
+	InputInvalid      Code = "input-invalid"
+	ItemInvalid       Code = "item-invalid"
+	ConfigInvalid     Code = "config-invalid"
+	ConfigUnknownKey  Code = "config-unknown-key"
+	InvalidType       Code = "invalid-type"
+	MissingField      Code = "missing-field"
+	InvalidValue      Code = "invalid-value"
+	UnknownField      Code = "unknown-field"
+	UnsupportedAPI    Code = "unsupported-api-version"
+	DuplicatePackage  Code = "duplicate-package"
+	DeprecatedField   Code = "deprecated-field"
+	PackageDeleted    Code = "package-deleted"
+	MissingRemote     Code = "allow-missing-remote"
+	ConflictingRemote Code = "allow-conflicting-remotes"
+	UDPGenerated      Code = "allow-udp-generated"
+	HostProtocol      Code = "host-protocol"
+	HostIngress       Code = "host-ingress"
+	HostWildcard      Code = "host-wildcard"
+	HostInvalid       Code = "host-invalid"
+	HostUppercase     Code = "host-uppercase"
+	ServiceAccount    Code = "service-account-scope"
+	PortInvalid       Code = "port-invalid"
+	PolicyNameTaken   Code = "policy-name-duplicate"
+	NamespaceTaken    Code = "namespace-taken"
+	NamespaceReserved Code = "namespace-reserved"
+	NameTooLong       Code = "name-too-long"
+	HostPortConflict  Code = "host-port-conflict"
+	NamespaceIdentity Code = "identity-namespace"
+	NameHashed        Code = "name-hashed"
+	AnnotationHashed  Code = "annotation-key-shortened"
+	GatewayPort       Code = "gateway-port-not-exposed"
+	GatewayPortSource Code = "gateway-ports-source"
+	HostClaimed       Code = "host-claimed"
+)
+
+// Entry describes one code.
+type Entry struct {
+	Code     Code
+	Severity Severity
+	Meaning  string
+}
+
+// Catalogue lists every code in the order the README documents them.
+var Catalogue = []Entry{
+	{InputInvalid, Error, "The input is not a YAML ResourceList (not YAML, wrong kind, items not a list, too large or too deep). The function writes a ResourceList holding only this result."},
+	{ItemInvalid, Error, "An entry of items is not a Kubernetes object (not a mapping, or no apiVersion/kind). It is passed through unchanged."},
+	{ConfigInvalid, Error, "functionConfig is not an EgressConfig or ConfigMap, or a setting has the wrong type or value."},
+	{ConfigUnknownKey, Error, "functionConfig has a key the function does not know (typo guard)."},
+	{InvalidType, Error, "A Package field has the wrong YAML type (a string where a list belongs, a map for a host, a float port...)."},
+	{MissingField, Error, "A required Package field is missing or empty: metadata.name, metadata.namespace, spec, allow[].direction."},
+	{InvalidValue, Error, "A Package field has a value outside its enum (direction, serviceMesh.mode, remoteGenerated, remoteProtocol, protocol)."},
+	{UnknownField, Warning, "An allow entry has a key the Package CRD does not define; it is ignored (the API server would prune it)."},
+	{UnsupportedAPI, Error, "A uds.dev Package in an apiVersion other than uds.dev/v1alpha1."},
+	{DuplicatePackage, Error, "The same Package (name and namespace) appears twice; the later one is rejected."},
+	{DeprecatedField, Warning, "podLabels or remotePodLabels is used; it is copied over selector/remoteSelector as the UDS operator does."},
+	{PackageDeleted, Info, "The Package has metadata.deletionTimestamp and is treated as absent."},
+	{MissingRemote, Error, "SPEC 2.1: an allow entry names no remote (remoteGenerated, remoteNamespace, remoteSelector, remoteCidr or remoteHost)."},
+	{ConflictingRemote, Error, "SPEC 2.2: an allow entry combines remotes (or a protocol) that cannot go together."},
+	{UDPGenerated, Error, "SPEC 2.3: UDP with remoteGenerated KubeAPI, KubeNodes or CloudMetadata."},
+	{HostProtocol, Error, "SPEC 2.4: remoteHost with TCP or UDP; use TLS or HTTP."},
+	{HostIngress, Error, "SPEC 2.5: remoteHost or remoteProtocol TLS/HTTP on an Ingress entry."},
+	{HostWildcard, Error, "SPEC 2.6: remoteHost contains a wildcard."},
+	{HostInvalid, Error, "SPEC 2.7: remoteHost is not a hostname Istio accepts (port suffix, trailing dot, scheme, path, IP literal, DNS label rules)."},
+	{HostUppercase, Warning, "SPEC 2.7: remoteHost has upper-case letters; it is lower-cased everywhere."},
+	{ServiceAccount, Error, "SPEC 2.8: serviceAccount outside ambient mode, or on an entry that is neither remoteHost nor an Egress remoteGenerated: Anywhere."},
+	{PortInvalid, Error, "SPEC 2.9: a port is not an integer from 1 to 65535."},
+	{PolicyNameTaken, Error, "SPEC 2.10: two allow entries of one Package would get the same UDS NetworkPolicy name; give them distinct descriptions."},
+	{NamespaceTaken, Error, "SPEC 2.11: a second Package in a namespace that already has one."},
+	{NamespaceReserved, Error, "SPEC 2.11: a Package in kube-system, kube-public, _unknown_ or pepr-system."},
+	{NameTooLong, Error, "The Package name is longer than 63 characters and cannot be a label value (uds/package) on its sidecar objects."},
+	{HostPortConflict, Error, "SPEC 5: the same host and port with different protocols in one mode; the later Package is rejected."},
+	{NamespaceIdentity, Info, "An ambient entry without serviceAccount: the whole namespace is allowed to reach the host."},
+	{NameHashed, Warning, "A generated name was empty, invalid or taken by another host/selector; a hash of the host was appended."},
+	{AnnotationHashed, Warning, "A uds.dev/user-* annotation key was longer than 63 characters and was shortened with a hash."},
+	{GatewayPort, Warning, "Sidecar mode: a port the egress gateway Service does not expose; traffic to it will not egress."},
+	{GatewayPortSource, Info, "Sidecar mode: which source (Service in the input, EgressConfig, or defaults) gave the egress gateway ports."},
+	{HostClaimed, Warning, "Sidecar mode: another Istio Gateway or VirtualService in the input already claims the host."},
+}
+
+// SeverityOf returns the catalogue severity of code (Error for unknown codes).
+func SeverityOf(code Code) Severity {
+	for _, e := range Catalogue {
+		if e.Code == code {
+			return e.Severity
+		}
+	}
+	return Error
+}

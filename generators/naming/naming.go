@@ -1,0 +1,102 @@
+// Package naming turns hosts, Packages and selectors into Kubernetes object
+// names and annotation keys with the UDS operator's formula, and resolves
+// the rare names that formula makes empty or shared.
+package naming
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// MaxNameLength is the longest name Kubernetes accepts for these objects.
+const MaxNameLength = 253
+
+// Sanitize is the UDS formula (sanitizeResourceName): lower-case, every run
+// of characters outside [a-z0-9] becomes "-", cut to 250, then strip leading
+// and trailing characters that are not letters.
+func Sanitize(s string) string {
+	s = strings.ToLower(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	dash := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') {
+			b.WriteByte(c)
+			dash = false
+			continue
+		}
+		if !dash {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := b.String()
+	if len(out) > 250 {
+		out = out[:250]
+	}
+	isLetter := func(c byte) bool { return c >= 'a' && c <= 'z' }
+	start, end := 0, len(out)
+	for start < end && !isLetter(out[start]) {
+		start++
+	}
+	for end > start && !isLetter(out[end-1]) {
+		end--
+	}
+	return out[start:end]
+}
+
+// Hash8 is the first 8 hex digits of sha256(s): the disambiguation suffix.
+func Hash8(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:4])
+}
+
+// WithHash appends "-<hash8(key)>" to name, cutting name first so the result
+// stays within limit. An empty name becomes "egress-<hash>".
+func WithHash(name, key string, limit int) string {
+	suffix := Hash8(key)
+	if name == "" {
+		name = "egress"
+	}
+	if max := limit - len(suffix) - 1; len(name) > max {
+		name = strings.TrimRight(name[:max], "-.")
+	}
+	return name + "-" + suffix
+}
+
+// Registry hands out object names within one (namespace, kind) scope. The
+// first key to ask for a plain name keeps it; a different key that maps to
+// the same name (or to an empty one) gets a hashed name instead.
+type Registry struct {
+	owner map[string]string // name -> key that holds it
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{owner: map[string]string{}} }
+
+// Claim returns the name for key given its sanitized base name, and whether
+// it had to be hashed.
+func (r *Registry) Claim(base, key string) (name string, hashed bool) {
+	if base != "" {
+		if holder, taken := r.owner[base]; !taken || holder == key {
+			r.owner[base] = key
+			return base, false
+		}
+	}
+	name = WithHash(base, key, MaxNameLength)
+	r.owner[name] = key
+	return name, true
+}
+
+// AnnotationKey returns the uds.dev/user-<pkg>-<ns> annotation key. The name
+// part of a qualified key may be at most 63 characters; a longer one is cut
+// and suffixed with a hash (shortened=true).
+func AnnotationKey(pkg, namespace string) (key string, shortened bool) {
+	name := "user-" + pkg + "-" + namespace
+	if len(name) <= 63 {
+		return "uds.dev/" + name, false
+	}
+	return "uds.dev/" + WithHash(name, pkg+"/"+namespace, 63), true
+}

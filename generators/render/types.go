@@ -1,0 +1,210 @@
+package render
+
+// Object is a generated Kubernetes object.
+type Object struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Metadata   Meta   `yaml:"metadata"`
+	Spec       any    `yaml:"spec"`
+}
+
+// Meta is object metadata.
+type Meta struct {
+	Annotations     map[string]string `yaml:"annotations,omitempty"`
+	Labels          map[string]string `yaml:"labels,omitempty"`
+	Name            string            `yaml:"name"`
+	Namespace       string            `yaml:"namespace"`
+	OwnerReferences []OwnerReference  `yaml:"ownerReferences,omitempty"`
+}
+
+// OwnerReference points a Package's own objects at the Package.
+type OwnerReference struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Name       string `yaml:"name"`
+	UID        string `yaml:"uid"`
+}
+
+// ServiceEntrySpec is networking.istio.io/v1 ServiceEntry.spec.
+type ServiceEntrySpec struct {
+	ExportTo   []string `yaml:"exportTo"`
+	Hosts      []string `yaml:"hosts"`
+	Location   string   `yaml:"location"`
+	Ports      []Port   `yaml:"ports"`
+	Resolution string   `yaml:"resolution"`
+}
+
+// Port is a ServiceEntry port or a Gateway server port.
+type Port struct {
+	Name     string `yaml:"name"`
+	Number   int    `yaml:"number"`
+	Protocol string `yaml:"protocol"`
+}
+
+// AuthorizationPolicySpec is security.istio.io/v1 AuthorizationPolicy.spec.
+type AuthorizationPolicySpec struct {
+	Action     string      `yaml:"action"`
+	Rules      []Rule      `yaml:"rules"`
+	TargetRefs []TargetRef `yaml:"targetRefs"`
+}
+
+// Rule is one AuthorizationPolicy rule.
+type Rule struct {
+	From []From `yaml:"from"`
+	To   []To   `yaml:"to"`
+}
+
+// From is a rule source.
+type From struct {
+	Source Source `yaml:"source"`
+}
+
+// Source lists principals or namespaces.
+type Source struct {
+	Namespaces []string `yaml:"namespaces,omitempty"`
+	Principals []string `yaml:"principals,omitempty"`
+}
+
+// To is a rule destination.
+type To struct {
+	Operation Operation `yaml:"operation"`
+}
+
+// Operation restricts ports.
+type Operation struct {
+	Ports []string `yaml:"ports"`
+}
+
+// TargetRef binds a policy to an object.
+type TargetRef struct {
+	Group string `yaml:"group"`
+	Kind  string `yaml:"kind"`
+	Name  string `yaml:"name"`
+}
+
+// WaypointSpec is gateway.networking.k8s.io/v1 Gateway.spec.
+type WaypointSpec struct {
+	GatewayClassName string         `yaml:"gatewayClassName"`
+	Infrastructure   Infrastructure `yaml:"infrastructure"`
+	Listeners        []Listener     `yaml:"listeners"`
+}
+
+// Infrastructure of a Gateway.
+type Infrastructure struct {
+	ParametersRef ParametersRef `yaml:"parametersRef"`
+}
+
+// ParametersRef names the waypoint's ConfigMap.
+type ParametersRef struct {
+	Group string `yaml:"group"`
+	Kind  string `yaml:"kind"`
+	Name  string `yaml:"name"`
+}
+
+// Listener of a Gateway.
+type Listener struct {
+	AllowedRoutes AllowedRoutes `yaml:"allowedRoutes"`
+	Name          string        `yaml:"name"`
+	Port          int           `yaml:"port"`
+	Protocol      string        `yaml:"protocol"`
+}
+
+// AllowedRoutes of a listener.
+type AllowedRoutes struct {
+	Kinds      []RouteKind     `yaml:"kinds"`
+	Namespaces RouteNamespaces `yaml:"namespaces"`
+}
+
+// RouteKind is a group/kind pair.
+type RouteKind struct {
+	Group string `yaml:"group"`
+	Kind  string `yaml:"kind"`
+}
+
+// RouteNamespaces says where routes may come from.
+type RouteNamespaces struct {
+	From string `yaml:"from"`
+}
+
+// GatewaySpec is networking.istio.io/v1 Gateway.spec.
+type GatewaySpec struct {
+	Selector map[string]string `yaml:"selector"`
+	Servers  []Server          `yaml:"servers"`
+}
+
+// Server is a Gateway server.
+type Server struct {
+	Hosts []string  `yaml:"hosts"`
+	Port  Port      `yaml:"port"`
+	TLS   ServerTLS `yaml:"tls"`
+}
+
+// ServerTLS is a server's TLS mode.
+type ServerTLS struct {
+	Mode string `yaml:"mode"`
+}
+
+// VirtualServiceSpec is networking.istio.io/v1 VirtualService.spec.
+type VirtualServiceSpec struct {
+	Gateways []string    `yaml:"gateways"`
+	Hosts    []string    `yaml:"hosts"`
+	HTTP     []HTTPRoute `yaml:"http,omitempty"`
+	TLS      []TLSRoute  `yaml:"tls,omitempty"`
+}
+
+// HTTPRoute is a VirtualService http route.
+type HTTPRoute struct {
+	Match []HTTPMatch `yaml:"match"`
+	Route []Route     `yaml:"route"`
+}
+
+// HTTPMatch matches by gateway and port.
+type HTTPMatch struct {
+	Gateways []string `yaml:"gateways"`
+	Port     int      `yaml:"port"`
+}
+
+// TLSRoute is a VirtualService tls route.
+type TLSRoute struct {
+	Match []TLSMatch `yaml:"match"`
+	Route []Route    `yaml:"route"`
+}
+
+// TLSMatch matches by gateway, port and SNI.
+type TLSMatch struct {
+	Gateways []string `yaml:"gateways"`
+	Port     int      `yaml:"port"`
+	SniHosts []string `yaml:"sniHosts"`
+}
+
+// Route sends traffic to a destination.
+type Route struct {
+	Destination Destination `yaml:"destination"`
+}
+
+// Destination is a host and port.
+type Destination struct {
+	Host string          `yaml:"host"`
+	Port DestinationPort `yaml:"port"`
+}
+
+// DestinationPort is a port number.
+type DestinationPort struct {
+	Number int `yaml:"number"`
+}
+
+// SidecarSpec is networking.istio.io/v1 Sidecar.spec.
+type SidecarSpec struct {
+	OutboundTrafficPolicy OutboundTrafficPolicy `yaml:"outboundTrafficPolicy"`
+	WorkloadSelector      *WorkloadSelector     `yaml:"workloadSelector,omitempty"`
+}
+
+// OutboundTrafficPolicy of a Sidecar.
+type OutboundTrafficPolicy struct {
+	Mode string `yaml:"mode"`
+}
+
+// WorkloadSelector of a Sidecar.
+type WorkloadSelector struct {
+	Labels map[string]string `yaml:"labels"`
+}

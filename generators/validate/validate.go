@@ -1,0 +1,91 @@
+package validate
+
+import (
+	"fmt"
+
+	"github.com/uds-egress-fn/uds-egress-fn/generators/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
+)
+
+// Subject is a decoded Package with the reference results point at.
+type Subject struct {
+	Package *schemas.Package
+	Ref     *diag.Ref
+}
+
+// reservedNamespaces may not hold a Package (UDS validator).
+var reservedNamespaces = map[string]bool{
+	"kube-system": true, "kube-public": true, "_unknown_": true, "pepr-system": true,
+}
+
+// Package applies the per-Package rules (SPEC §2 rules 1-10 and the
+// reserved namespaces of rule 11).
+func Package(s Subject) []diag.Finding {
+	pkg := s.Package
+	var out []diag.Finding
+	if reservedNamespaces[pkg.Metadata.Namespace] {
+		out = append(out, diag.New(diag.NamespaceReserved, s.Ref, "metadata.namespace",
+			"Packages are not allowed in namespace %q (reserved: kube-system, kube-public, _unknown_, pepr-system); deploy the app to its own namespace", pkg.Metadata.Namespace))
+	}
+	if pkg.Mode() == schemas.ModeSidecar && len(pkg.Metadata.Name) > 63 && hasHost(pkg) {
+		out = append(out, diag.New(diag.NameTooLong, s.Ref, "metadata.name",
+			"the Package name is %d characters; its sidecar egress objects carry it in the uds/package label, which allows at most 63: shorten the name", len(pkg.Metadata.Name)))
+	}
+	allow := pkg.AllowEntries()
+	policyNames := make(map[string]int, len(allow))
+	for i := range allow {
+		e := entry{pkg: pkg, ref: s.Ref, path: fmt.Sprintf("spec.network.allow[%d]", i), a: &allow[i]}
+		for _, rule := range entryRules {
+			out = append(out, rule(e)...)
+		}
+		name := PolicyName(pkg.Metadata.Name, &allow[i])
+		if first, dup := policyNames[name]; dup {
+			field := ""
+			if allow[i].Description != "" {
+				field = "description"
+			}
+			out = append(out, *e.finding(diag.PolicyNameTaken, field,
+				"%s would create the same UDS NetworkPolicy %q as spec.network.allow[%d]; give one of them a distinct description", e.path, name, first))
+		} else {
+			policyNames[name] = i
+		}
+	}
+	return out
+}
+
+func hasHost(pkg *schemas.Package) bool {
+	for _, a := range pkg.AllowEntries() {
+		if a.RemoteHost != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Fleet applies the rules that look across Packages (rule 11 and duplicate
+// Packages), in input order: the first Package in a namespace keeps it.
+// It returns findings keyed by the index of the Package they reject.
+func Fleet(subjects []Subject) map[int][]diag.Finding {
+	out := map[int][]diag.Finding{}
+	firstInNS := map[string]int{}
+	for i, s := range subjects {
+		md := s.Package.Metadata
+		if md.Namespace == "" || md.Name == "" {
+			continue
+		}
+		j, taken := firstInNS[md.Namespace]
+		if !taken {
+			firstInNS[md.Namespace] = i
+			continue
+		}
+		other := subjects[j].Package.Metadata.Name
+		if other == md.Name {
+			out[i] = append(out[i], diag.New(diag.DuplicatePackage, s.Ref, "metadata.name",
+				"Package %s/%s appears twice in the input; only the first one is used: remove the duplicate", md.Namespace, md.Name))
+			continue
+		}
+		out[i] = append(out[i], diag.New(diag.NamespaceTaken, s.Ref, "metadata.namespace",
+			"namespace %q already has Package %q; UDS allows one Package per namespace: merge the allow entries into %q or move this Package", md.Namespace, other, other))
+	}
+	return out
+}

@@ -1,0 +1,90 @@
+package schemas
+
+// EgressConfig API identity.
+const (
+	ConfigGroup      = "fn.uds-egress.dev"
+	ConfigVersion    = "v1alpha1"
+	ConfigAPIVersion = ConfigGroup + "/" + ConfigVersion
+	ConfigKind       = "EgressConfig"
+)
+
+// EgressConfig is the function config. Every field is optional; Defaults
+// gives the values the UDS operator uses.
+type EgressConfig struct {
+	APIVersion string           `json:"apiVersion"`
+	Kind       string           `json:"kind"`
+	Metadata   ConfigMeta       `json:"metadata"`
+	Spec       EgressConfigSpec `json:"spec"`
+}
+
+// ConfigMeta is the metadata of an EgressConfig. Annotations are where
+// kustomize and kpt put config.kubernetes.io/function; they are not read.
+type ConfigMeta struct {
+	Name        string            `json:"name,omitempty"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+}
+
+// EgressConfigSpec holds the settings. The same keys are accepted as strings
+// in the data of a ConfigMap.
+type EgressConfigSpec struct {
+	// AmbientNamespace is where ambient egress objects live.
+	AmbientNamespace string `json:"ambientNamespace,omitempty"`
+	// WaypointName is the name of the egress waypoint Gateway.
+	WaypointName string `json:"waypointName,omitempty"`
+	// WaypointEnabled turns the waypoint Gateway on or off (when UDS Core
+	// already deploys it, for example).
+	WaypointEnabled *bool `json:"waypointEnabled,omitempty"`
+	// WaypointConfigMap is the ConfigMap named in infrastructure.parametersRef.
+	WaypointConfigMap string `json:"waypointConfigMap,omitempty"`
+	// GatewayNamespace is where the sidecar-mode egress gateway runs.
+	GatewayNamespace string `json:"gatewayNamespace,omitempty"`
+	// GatewayService is the Service name of the sidecar-mode egress gateway.
+	GatewayService string `json:"gatewayService,omitempty"`
+	// GatewaySelector selects the egress gateway pods in Istio Gateways.
+	GatewaySelector map[string]string `json:"gatewaySelector,omitempty"`
+	// GatewayPorts are the ports the egress gateway Service exposes.
+	GatewayPorts []int `json:"gatewayPorts,omitempty"`
+	// TrustDomain is the SPIFFE trust domain in principals.
+	TrustDomain string `json:"trustDomain,omitempty"`
+	// ClusterDomain is the DNS suffix of in-cluster Services.
+	ClusterDomain string `json:"clusterDomain,omitempty"`
+	// PathPrefix is the directory generated objects are written to in a kpt
+	// package (internal.config.kubernetes.io/path).
+	PathPrefix string `json:"pathPrefix,omitempty"`
+}
+
+// Settings is an EgressConfigSpec with every default filled in.
+type Settings struct {
+	AmbientNamespace  string
+	WaypointName      string
+	WaypointEnabled   bool
+	WaypointConfigMap string
+	GatewayNamespace  string
+	GatewayService    string
+	GatewaySelector   Labels
+	GatewayPorts      []int
+	// GatewayPortsSet is true when gatewayPorts was configured explicitly.
+	GatewayPortsSet bool
+	TrustDomain     string
+	ClusterDomain   string
+	PathPrefix      string
+}
+
+// DefaultSettings are the UDS Core defaults.
+func DefaultSettings() Settings {
+	return Settings{
+		AmbientNamespace:  "istio-egress-ambient",
+		WaypointName:      "egress-waypoint",
+		WaypointEnabled:   true,
+		WaypointConfigMap: "egress-waypoint-config",
+		GatewayNamespace:  "istio-egress-gateway",
+		GatewayService:    "egressgateway",
+		GatewaySelector:   Labels{{Key: "app", Value: "egressgateway"}},
+		GatewayPorts:      []int{80, 443},
+		TrustDomain:       "cluster.local",
+		ClusterDomain:     "cluster.local",
+		PathPrefix:        "uds-egress",
+	}
+}
