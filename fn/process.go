@@ -37,7 +37,7 @@ func process(rl *resourceList) (output, error) {
 	for i, item := range rl.Items {
 		if item.Kind != yaml.MappingNode || text(item, "apiVersion") == "" || text(item, "kind") == "" {
 			findings = append(findings, diag.New(diag.ItemInvalid, &diag.Ref{Position: i}, "",
-				"items[%d] is not a Kubernetes object (it needs to be a map with apiVersion and kind); it is passed through unchanged", i))
+				"this entry of items is not a Kubernetes object (it needs to be a map with apiVersion and kind); it is passed through unchanged"))
 			passThrough = append(passThrough, item)
 			continue
 		}

@@ -62,13 +62,13 @@ func (idx conflictIndex) check(a Admitted, reqs []hostRequest) *diag.Finding {
 		if prev, ok := own[key]; ok && prev.protocol != r.pp.Protocol {
 			f := diag.New(diag.HostPortConflict, a.Ref, r.path+".remoteProtocol",
 				"%s:%d is asked for with %s here but with %s in %s of the same Package; one port speaks one protocol: use one protocol or another port",
-				r.host, r.pp.Port, r.pp.Protocol, prev.protocol, prev.path)
+				r.host, r.pp.Port, protocolOf(r), prev.protocol, prev.path)
 			return &f
 		}
 		if prev, ok := idx[key]; ok && prev.protocol != r.pp.Protocol {
 			f := diag.New(diag.HostPortConflict, a.Ref, r.path+".remoteProtocol",
 				"%s:%d is asked for with %s here but Package %s already uses it with %s (%s); one host:port speaks one protocol in the shared egress objects: agree on one protocol or use another port",
-				r.host, r.pp.Port, r.pp.Protocol, prev.owner, prev.protocol, prev.path)
+				r.host, r.pp.Port, protocolOf(r), prev.owner, prev.protocol, prev.path)
 			return &f
 		}
 		if _, ok := own[key]; !ok {
@@ -91,4 +91,12 @@ func addPort(ports []PortProtocol, pp PortProtocol) []PortProtocol {
 		}
 	}
 	return append(ports, pp)
+}
+
+// protocolOf names the protocol of a request, saying when it is the default.
+func protocolOf(r hostRequest) string {
+	if r.entry.RemoteProtocol == "" {
+		return r.pp.Protocol + " (the default)"
+	}
+	return r.pp.Protocol
 }
