@@ -37,7 +37,7 @@ func readResourceList(r io.Reader) (*resourceList, error) {
 func parseResourceList(data []byte) (*resourceList, error) {
 	rl := &resourceList{}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return rl, nil
+		return nil, fmt.Errorf("%w: the input is empty; the function reads a ResourceList on stdin (kpt and kustomize send one)", errNotResourceList)
 	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
