@@ -65,7 +65,7 @@ func goldenInput(t *testing.T, dir string) []byte {
 	var cfgDoc yaml.Node
 	require.NoError(t, yaml.Unmarshal(cfg, &cfgDoc))
 	root := doc.Content[0]
-	root.Content = append(root.Content, scalar("functionConfig"), cfgDoc.Content[0])
+	root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "functionConfig"}, cfgDoc.Content[0])
 	b, err := yaml.Marshal(&doc)
 	require.NoError(t, err)
 	return b

@@ -38,7 +38,7 @@ func main() {
 // error.
 func run(in io.Reader, out, errOut io.Writer) int {
 	var (
-		items    = []*yaml.Node(nil)
+		items    []document
 		fnConfig *yaml.Node
 		findings []diag.Finding
 	)
@@ -47,19 +47,15 @@ func run(in io.Reader, out, errOut io.Writer) int {
 		findings = []diag.Finding{diag.New(diag.InputInvalid, nil, "", "%v", err)}
 	} else {
 		fnConfig = rl.FunctionConfig
-		o, err := process(rl)
-		if err != nil {
-			fmt.Fprintf(errOut, "uds-egress-fn: internal error: %v\n", err)
-			return 1
-		}
+		o := process(rl)
 		items, findings = o.Items, o.Findings
 	}
 	results := toResults(findings)
-	node, err := resultsNode(results)
-	if err == nil {
-		err = writeResourceList(out, items, fnConfig, node)
+	docs := make([]document, len(results))
+	for i, r := range results {
+		docs[i] = document{value: r}
 	}
-	if err != nil {
+	if err := writeResourceList(out, items, fnConfig, docs); err != nil {
 		fmt.Fprintf(errOut, "uds-egress-fn: writing the output: %v\n", err)
 		return 1
 	}

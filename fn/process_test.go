@@ -132,7 +132,7 @@ func noopRoundTrip(t *testing.T, in string) string {
 	rl, err := parseResourceList([]byte(in))
 	require.NoError(t, err)
 	var b bytes.Buffer
-	require.NoError(t, writeResourceList(&b, rl.Items, rl.FunctionConfig, nil))
+	require.NoError(t, writeResourceList(&b, nodes(rl.Items), rl.FunctionConfig, nil))
 	return b.String()
 }
 

@@ -89,30 +89,3 @@ func kindName(n *yaml.Node) string {
 	return "document"
 }
 
-// writeResourceList encodes the output ResourceList.
-func writeResourceList(w io.Writer, items []*yaml.Node, functionConfig *yaml.Node, results *yaml.Node) error {
-	root := &yaml.Node{Kind: yaml.MappingNode}
-	add := func(key string, val *yaml.Node) {
-		root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, val)
-	}
-	add("apiVersion", scalar("config.kubernetes.io/v1"))
-	add("kind", scalar("ResourceList"))
-	add("items", &yaml.Node{Kind: yaml.SequenceNode, Content: items})
-	if functionConfig != nil {
-		add("functionConfig", functionConfig)
-	}
-	if results != nil && len(results.Content) > 0 {
-		add("results", results)
-	}
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	enc.CompactSeqIndent()
-	if err := enc.Encode(root); err != nil {
-		return err
-	}
-	return enc.Close()
-}
-
-func scalar(v string) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
-}

@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/uds-egress-fn/uds-egress-fn/generators/diag"
 )
@@ -36,14 +35,6 @@ func toResults(fs []diag.Finding) fn.Results {
 		out = append(out, r)
 	}
 	return out
-}
-
-func resultsNode(rs fn.Results) (*yaml.Node, error) {
-	n := &yaml.Node{}
-	if err := n.Encode(rs); err != nil {
-		return nil, err
-	}
-	return n, nil
 }
 
 // printProblems writes errors and warnings to stderr: kustomize never shows

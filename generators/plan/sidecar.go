@@ -94,6 +94,7 @@ func (b *sidecarBuilder) add(a Admitted) {
 	}
 	pkg := &SidecarPackage{ID: a.ID(), Generation: a.Package.Metadata.Generation, UID: a.Package.Metadata.UID}
 	local := map[string]int{}
+	firstPath := map[string]string{} // host -> path of the entry that first named it
 	selectors := map[string]bool{}
 	seNames, scNames := naming.NewRegistry(), naming.NewRegistry()
 	warned := map[string]bool{}
@@ -103,6 +104,7 @@ func (b *sidecarBuilder) add(a Admitted) {
 			pkg.ServiceEntries[j].Ports = addPort(pkg.ServiceEntries[j].Ports, r.pp)
 		} else {
 			local[r.host] = len(pkg.ServiceEntries)
+			firstPath[r.host] = r.path
 			pkg.ServiceEntries = append(pkg.ServiceEntries, LocalServiceEntry{Host: r.host, Ports: []PortProtocol{r.pp}})
 		}
 		if sel := selectorOf(r.entry); !selectors[sel.Canonical()] {
@@ -120,7 +122,7 @@ func (b *sidecarBuilder) add(a Admitted) {
 	}
 	for i := range pkg.ServiceEntries {
 		se := &pkg.ServiceEntries[i]
-		se.Name = b.claim(seNames, localServiceEntryBase(pkg.ID.Name, se), se.Host, a.Ref, "spec.network.allow")
+		se.Name = b.claim(seNames, localServiceEntryBase(pkg.ID.Name, se), se.Host, a.Ref, firstPath[se.Host]+".remoteHost")
 	}
 	b.plan.Packages = append(b.plan.Packages, pkg)
 }

@@ -20,7 +20,7 @@ func hostProblem(host string) string {
 		return fmt.Sprintf("remove the scheme %q: remoteHost is a bare hostname like %q, and remoteProtocol (TLS or HTTP) says how to talk to it", scheme+"://", bareHost(rest))
 	case strings.ContainsAny(h, "/?#"):
 		return fmt.Sprintf("remove the path: remoteHost is a bare hostname like %q; egress is allowed per host, not per path", bareHost(h))
-	case net.ParseIP(strings.Trim(h, "[]")) != nil:
+	case isIPLiteral(h):
 		return "an IP address is not a host: use remoteCidr (with a /32) for an IP, or the DNS name the workload connects to"
 	case strings.Contains(h, ":"):
 		name, port, _ := strings.Cut(h, ":")
@@ -43,6 +43,16 @@ func hostProblem(host string) string {
 		}
 	}
 	return ""
+}
+
+// isIPLiteral reports whether h is an IP address, bracketed or not, with or
+// without a port suffix ("1.2.3.4:443", "[2001:db8::1]:443").
+func isIPLiteral(h string) bool {
+	if net.ParseIP(strings.Trim(h, "[]")) != nil {
+		return true
+	}
+	host, _, err := net.SplitHostPort(h)
+	return err == nil && net.ParseIP(host) != nil
 }
 
 // bareHost strips whatever follows the host part of a URL-ish string.

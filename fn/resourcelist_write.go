@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// document is one value to write: a YAML node kept from the input, or a
+// typed value (a generated object, a result).
+type document struct {
+	node  *yaml.Node
+	value any
+}
+
+// writeResourceList encodes the output ResourceList. Each item is encoded
+// on its own and indented into place: yaml.v3's emitter slows down
+// quadratically on one large document, and items are independent anyway.
+func writeResourceList(w io.Writer, items []document, functionConfig *yaml.Node, results []document) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	var scratch bytes.Buffer
+	bw.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n")
+	if len(items) == 0 {
+		bw.WriteString("items: []\n")
+	} else {
+		bw.WriteString("items:\n")
+	}
+	for _, d := range items {
+		if err := encodeDoc(&scratch, d); err != nil {
+			return err
+		}
+		writeSequenceItem(bw, scratch.Bytes())
+	}
+	if functionConfig != nil {
+		if err := encodeDoc(&scratch, document{node: functionConfig}); err != nil {
+			return err
+		}
+		bw.WriteString("functionConfig:")
+		writeMappingValue(bw, scratch.Bytes())
+	}
+	if len(results) > 0 {
+		bw.WriteString("results:\n")
+		for _, d := range results {
+			if err := encodeDoc(&scratch, d); err != nil {
+				return err
+			}
+			writeSequenceItem(bw, scratch.Bytes())
+		}
+	}
+	return bw.Flush()
+}
+
+// encodeDoc writes d as a standalone YAML document into buf.
+func encodeDoc(buf *bytes.Buffer, d document) error {
+	buf.Reset()
+	enc := yaml.NewEncoder(buf)
+	enc.SetIndent(2)
+	enc.CompactSeqIndent()
+	var err error
+	if d.node != nil {
+		err = enc.Encode(d.node)
+	} else {
+		err = enc.Encode(d.value)
+	}
+	if err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+// writeSequenceItem writes a block document as an item of a block
+// sequence at column 0: comment lines before the first content line stay
+// at column 0, the first content line gets "- " and every later non-empty
+// line two spaces.
+func writeSequenceItem(w *bufio.Writer, doc []byte) {
+	first := true
+	for len(doc) > 0 {
+		line := doc
+		if i := bytes.IndexByte(doc, '\n'); i >= 0 {
+			line, doc = doc[:i], doc[i+1:]
+		} else {
+			doc = nil
+		}
+		switch {
+		case first && (len(line) == 0 || line[0] == '#'):
+			// head comments of the item
+		case first:
+			w.WriteString("- ")
+			first = false
+		case len(line) > 0:
+			w.WriteString("  ")
+		}
+		w.Write(line)
+		w.WriteByte('\n')
+	}
+	if first {
+		w.WriteString("- null\n")
+	}
+}
+
+// writeMappingValue writes a block document as the value of a key that has
+// just been written (without its newline).
+func writeMappingValue(w *bufio.Writer, doc []byte) {
+	trimmed := bytes.TrimSpace(doc)
+	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') && bytes.Count(trimmed, []byte("\n")) == 0 {
+		w.WriteByte(' ')
+		w.Write(trimmed)
+		w.WriteByte('\n')
+		return
+	}
+	w.WriteByte('\n')
+	for len(doc) > 0 {
+		line := doc
+		if i := bytes.IndexByte(doc, '\n'); i >= 0 {
+			line, doc = doc[:i], doc[i+1:]
+		} else {
+			doc = nil
+		}
+		if len(line) > 0 {
+			w.WriteString("  ")
+		}
+		w.Write(line)
+		w.WriteByte('\n')
+	}
+}
