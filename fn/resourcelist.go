@@ -88,4 +88,3 @@ func kindName(n *yaml.Node) string {
 	}
 	return "document"
 }
-

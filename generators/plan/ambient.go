@@ -55,6 +55,9 @@ type AmbientPlan struct {
 type participant struct {
 	id    Identity
 	ports []int
+	// widening is the identity-namespace info for a participant without a
+	// serviceAccount; it is only reported when some host exists.
+	widening *diag.Finding
 }
 
 type identitySet struct {
@@ -86,14 +89,16 @@ func newAmbientBuilder(s schemas.Settings) *ambientBuilder {
 	return &ambientBuilder{settings: s, conflicts: conflictIndex{}, hosts: map[string]*AmbientHost{}}
 }
 
-func (b *ambientBuilder) identity(a Admitted, entry *schemas.Allow, path string) Identity {
+// identity returns who an entry speaks for, and the info finding that names
+// a namespace-wide identity.
+func (b *ambientBuilder) identity(a Admitted, entry *schemas.Allow, path string) (Identity, *diag.Finding) {
 	ns := a.Package.Metadata.Namespace
 	if entry.ServiceAccount != "" {
-		return Identity{Principal: fmt.Sprintf("%s/ns/%s/sa/%s", b.settings.TrustDomain, ns, entry.ServiceAccount)}
+		return Identity{Principal: fmt.Sprintf("%s/ns/%s/sa/%s", b.settings.TrustDomain, ns, entry.ServiceAccount)}, nil
 	}
-	b.findings = append(b.findings, diag.New(diag.NamespaceIdentity, a.Ref, path,
-		"%s names no serviceAccount, so every workload in namespace %q is allowed (namespace-wide source); set serviceAccount to narrow it to one identity", path, ns))
-	return Identity{Namespace: ns}
+	f := diag.New(diag.NamespaceIdentity, a.Ref, path,
+		"%s names no serviceAccount, so every workload in namespace %q is allowed (namespace-wide source); set serviceAccount to narrow it to one identity", path, ns)
+	return Identity{Namespace: ns}, &f
 }
 
 // add admits one ambient Package, or rejects it on a conflict.
@@ -109,8 +114,12 @@ func (b *ambientBuilder) add(a Admitted) {
 		r := &reqs[i]
 		ident, ok := identities[r.index]
 		if !ok {
-			ident = b.identity(a, r.entry, r.path)
+			var widening *diag.Finding
+			ident, widening = b.identity(a, r.entry, r.path)
 			identities[r.index] = ident
+			if widening != nil {
+				b.findings = append(b.findings, *widening)
+			}
 		}
 		h := b.hosts[r.host]
 		if h == nil {
@@ -131,8 +140,8 @@ func (b *ambientBuilder) add(a Admitted) {
 		if e.RemoteGenerated != schemas.RemoteAnywhere || e.Direction != schemas.DirectionEgress || e.RemoteProtocol == schemas.ProtocolUDP {
 			continue
 		}
-		path := fmt.Sprintf("spec.network.allow[%d]", i)
-		b.participants = append(b.participants, participant{id: b.identity(a, e, path), ports: e.ExplicitPorts()})
+		id, widening := b.identity(a, e, fmt.Sprintf("spec.network.allow[%d]", i))
+		b.participants = append(b.participants, participant{id: id, ports: e.ExplicitPorts(), widening: widening})
 	}
 }
 
@@ -141,6 +150,9 @@ func (b *ambientBuilder) finish() (AmbientPlan, []diag.Finding) {
 	anyPort := &identitySet{}
 	byPort := map[int]*identitySet{}
 	for _, p := range b.participants {
+		if p.widening != nil && len(b.plan.Hosts) > 0 {
+			b.findings = append(b.findings, *p.widening)
+		}
 		if p.ports == nil {
 			anyPort.add(p.id)
 			continue
