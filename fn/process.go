@@ -105,7 +105,7 @@ func admit(subjects []validate.Subject) ([]plan.Admitted, []diag.Finding) {
 // order), keeping each object's findings in the order they were made.
 func sortFindings(fs []diag.Finding) {
 	pos := func(f diag.Finding) int {
-		if f.Subject == nil || f.Subject.Kind == "functionConfig" {
+		if f.Subject == nil {
 			return -1
 		}
 		return f.Subject.Position

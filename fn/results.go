@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 
@@ -22,7 +23,10 @@ func toResults(fs []diag.Finding) fn.Results {
 			if s.Kind != "" || s.Name != "" {
 				r.ResourceRef = &fn.ResourceRef{APIVersion: s.APIVersion, Kind: s.Kind, Name: s.Name, Namespace: s.Namespace}
 			}
-			if s.Name == "" && s.Kind != "functionConfig" {
+			switch {
+			case s.Position < 0 && !strings.HasPrefix(r.Message, "functionConfig"):
+				r.Message = "functionConfig: " + r.Message
+			case s.Name == "" && s.Position >= 0:
 				r.Message = fmt.Sprintf("items[%d]: %s", s.Position, r.Message)
 			}
 			if s.File != "" {

@@ -29,12 +29,13 @@ func DecodeConfig(n *yaml.Node) (Settings, []diag.Finding) {
 	if isNull(n) || (n.Kind == yaml.MappingNode && len(n.Content) == 0) {
 		return s, nil
 	}
-	subject := &diag.Ref{Kind: "functionConfig"}
+	subject := &diag.Ref{Position: -1} // not an item
 	d := &decoder{subject: subject}
-	top, ok := d.mapping(n, "")
-	if !ok {
-		return s, retag(d.findings, diag.ConfigInvalid)
+	if n.Kind != yaml.MappingNode {
+		d.fail(diag.ConfigInvalid, "", "functionConfig must be a map (an %s %s or a v1 ConfigMap), got %s", ConfigAPIVersion, ConfigKind, describe(n))
+		return s, d.findings
 	}
+	top, _ := d.mapping(n, "")
 	var apiVersion, kind string
 	for _, f := range top {
 		switch f.key {
@@ -53,16 +54,19 @@ func DecodeConfig(n *yaml.Node) (Settings, []diag.Finding) {
 		}
 	}
 	subject.APIVersion, subject.Kind = apiVersion, kind
+	section := ""
 	switch {
 	case kind == ConfigKind && apiVersion == ConfigAPIVersion:
-		d.configFields(top, "spec", []string{"apiVersion", "kind", "metadata", "spec"}, &s, false)
+		section = "spec"
+		d.configFields(top, section, []string{"apiVersion", "kind", "metadata", "spec"}, &s, false)
 	case kind == "ConfigMap" && apiVersion == "v1":
-		d.configFields(top, "data", []string{"apiVersion", "kind", "metadata", "data"}, &s, true)
+		section = "data"
+		d.configFields(top, section, []string{"apiVersion", "kind", "metadata", "data"}, &s, true)
 	default:
 		d.fail(diag.ConfigInvalid, "kind",
 			"functionConfig must be %s %s or a v1 ConfigMap, got %s %s", ConfigAPIVersion, ConfigKind, apiVersion, kind)
 	}
-	d.checkSettings(&s)
+	d.checkSettings(&s, section)
 	return s, retag(d.findings, diag.ConfigInvalid)
 }
 
@@ -190,13 +194,15 @@ func setString(s *Settings, key, v string) {
 }
 
 // checkSettings rejects values Kubernetes or Istio would reject later.
-func (d *decoder) checkSettings(s *Settings) {
+// section is where the settings were read from (spec, data), so that the
+// finding paths point into the config.
+func (d *decoder) checkSettings(s *Settings, section string) {
 	for _, c := range []struct{ key, val string }{
 		{"ambientNamespace", s.AmbientNamespace}, {"gatewayNamespace", s.GatewayNamespace},
 		{"gatewayService", s.GatewayService},
 	} {
 		if errs := validation.IsDNS1123Label(c.val); len(errs) > 0 {
-			d.fail(diag.ConfigInvalid, c.key, "%s %q is not a valid namespace or Service name: %s", c.key, c.val, strings.Join(errs, "; "))
+			d.fail(diag.ConfigInvalid, join(section, c.key), "%s %q is not a valid namespace or Service name: %s", c.key, c.val, strings.Join(errs, "; "))
 		}
 	}
 	for _, c := range []struct{ key, val string }{
@@ -204,27 +210,31 @@ func (d *decoder) checkSettings(s *Settings) {
 		{"trustDomain", s.TrustDomain}, {"clusterDomain", s.ClusterDomain},
 	} {
 		if errs := validation.IsDNS1123Subdomain(c.val); len(errs) > 0 {
-			d.fail(diag.ConfigInvalid, c.key, "%s %q is not valid: %s", c.key, c.val, strings.Join(errs, "; "))
+			d.fail(diag.ConfigInvalid, join(section, c.key), "%s %q is not valid: %s", c.key, c.val, strings.Join(errs, "; "))
 		}
 	}
 	for i, p := range s.GatewayPorts {
 		if p < 1 || p > 65535 {
-			d.fail(diag.ConfigInvalid, fmt.Sprintf("gatewayPorts[%d]", i), "gatewayPorts[%d] must be a port from 1 to 65535, got %d", i, p)
+			at := join(section, "gatewayPorts")
+			if section == "spec" { // a ConfigMap holds the ports as one string
+				at = fmt.Sprintf("%s[%d]", at, i)
+			}
+			d.fail(diag.ConfigInvalid, at, "gatewayPorts[%d] must be a port from 1 to 65535, got %d", i, p)
 		}
 	}
 	for _, kv := range s.GatewaySelector {
 		if errs := validation.IsQualifiedName(kv.Key); len(errs) > 0 {
-			d.fail(diag.ConfigInvalid, "gatewaySelector", "gatewaySelector key %q is not a valid label key: %s", kv.Key, strings.Join(errs, "; "))
+			d.fail(diag.ConfigInvalid, join(section, "gatewaySelector"), "gatewaySelector key %q is not a valid label key: %s", kv.Key, strings.Join(errs, "; "))
 		}
 		if errs := validation.IsValidLabelValue(kv.Value); len(errs) > 0 {
-			d.fail(diag.ConfigInvalid, "gatewaySelector", "gatewaySelector value %q is not a valid label value: %s", kv.Value, strings.Join(errs, "; "))
+			d.fail(diag.ConfigInvalid, join(section, "gatewaySelector"), "gatewaySelector value %q is not a valid label value: %s", kv.Value, strings.Join(errs, "; "))
 		}
 	}
 	if len(s.GatewaySelector) == 0 {
-		d.fail(diag.ConfigInvalid, "gatewaySelector", "gatewaySelector must not be empty: an empty selector would bind the egress Gateways to every gateway pod")
+		d.fail(diag.ConfigInvalid, join(section, "gatewaySelector"), "gatewaySelector must not be empty: an empty selector would bind the egress Gateways to every gateway pod")
 	}
 	clean := path.Clean(s.PathPrefix)
 	if s.PathPrefix == "" || path.IsAbs(s.PathPrefix) || clean == ".." || strings.HasPrefix(clean, "../") {
-		d.fail(diag.ConfigInvalid, "pathPrefix", "pathPrefix %q must be a relative directory inside the package, like \"uds-egress\"", s.PathPrefix)
+		d.fail(diag.ConfigInvalid, join(section, "pathPrefix"), "pathPrefix %q must be a relative directory inside the package, like \"uds-egress\"", s.PathPrefix)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/uds-egress-fn/uds-egress-fn/generators/diag"
 )
@@ -72,10 +73,14 @@ func (d *decoder) metadata(n *yaml.Node, m *ObjectMeta) {
 	}
 	if m.Name == "" {
 		d.fail(diag.MissingField, "metadata.name", "metadata.name is missing or empty; every Package needs a name")
+	} else if errs := validation.IsDNS1123Subdomain(m.Name); len(errs) > 0 {
+		d.fail(diag.InvalidValue, "metadata.name", "metadata.name %q is not a valid Kubernetes name: %s", m.Name, strings.Join(errs, "; "))
 	}
 	if m.Namespace == "" {
 		d.fail(diag.MissingField, "metadata.namespace",
 			"metadata.namespace is missing or empty; a Package is namespaced and its namespace decides whose egress it grants (set it, or let kustomize's namespace: field set it)")
+	} else if errs := validation.IsDNS1123Label(m.Namespace); len(errs) > 0 {
+		d.fail(diag.InvalidValue, "metadata.namespace", "metadata.namespace %q is not a valid namespace name: %s", m.Namespace, strings.Join(errs, "; "))
 	}
 }
 
@@ -185,7 +190,7 @@ func (d *decoder) allow(n *yaml.Node, path string, a *Allow) {
 			d.fail(diag.UnknownField, p, "%s is not a field of an allow entry and is ignored%s", p, suggest(f.key, allowFields))
 		}
 	}
-	if a.Direction == "" && !hasKey(fields, "direction") {
+	if a.Direction == "" && !hasValue(fields, "direction") {
 		d.fail(diag.MissingField, join(path, "direction"), "%s is required: Egress (traffic leaving the pods) or Ingress", join(path, "direction"))
 	}
 	d.migrate(path, a)
@@ -225,9 +230,11 @@ func (d *decoder) enum(n *yaml.Node, path string, allowed ...string) (string, bo
 	return "", false
 }
 
-func hasKey(fields []field, key string) bool {
+// hasValue reports whether key is set to something other than null: to the
+// API server a null field is an absent one, so `direction: null` is missing.
+func hasValue(fields []field, key string) bool {
 	for _, f := range fields {
-		if f.key == key {
+		if f.key == key && !isNull(f.value) {
 			return true
 		}
 	}
