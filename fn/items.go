@@ -45,9 +45,25 @@ func text(n *yaml.Node, keys ...string) string {
 	return v.Value
 }
 
-// isGenerated tells an object this function wrote on an earlier run.
+// generatedKinds are the group/kinds this function writes.
+var generatedKinds = map[string]bool{
+	"networking.istio.io/ServiceEntry":      true,
+	"networking.istio.io/Gateway":           true,
+	"networking.istio.io/VirtualService":    true,
+	"networking.istio.io/Sidecar":           true,
+	"security.istio.io/AuthorizationPolicy": true,
+	"gateway.networking.k8s.io/Gateway":     true,
+}
+
+// isGenerated tells an object this function wrote on an earlier run: one
+// of its kinds with its managed-by label. Anything else with the label
+// (a Package someone labelled, say) is kept.
 func isGenerated(item *yaml.Node) bool {
-	return text(item, "metadata", "labels", render.ManagedByLabel) == render.ManagedByValue
+	if text(item, "metadata", "labels", render.ManagedByLabel) != render.ManagedByValue {
+		return false
+	}
+	group, _, _ := strings.Cut(text(item, "apiVersion"), "/")
+	return generatedKinds[group+"/"+text(item, "kind")]
 }
 
 func isPackage(item *yaml.Node) bool {

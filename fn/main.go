@@ -5,6 +5,7 @@ package main
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -47,8 +48,23 @@ func run(in io.Reader, out, errOut io.Writer) int {
 		findings = []diag.Finding{diag.New(diag.InputInvalid, nil, "", "%v", err)}
 	} else {
 		fnConfig = rl.FunctionConfig
-		o := process(rl)
-		items, findings = o.Items, o.Findings
+		o, err := process(rl)
+		if errors.Is(err, errNeedFullParse) {
+			// An item leaned on another (an alias to an anchor in a
+			// different item): parse the input as one document instead.
+			if rl, err = parseWhole(rl.data); err == nil {
+				o, err = process(rl)
+			}
+		}
+		if err != nil {
+			findings = []diag.Finding{diag.New(diag.InputInvalid, nil, "", "%v", err)}
+		} else {
+			items, findings = o.Items, o.Findings
+			if fnConfig, err = selfContained(rl.FunctionConfig); err != nil {
+				items, fnConfig = nil, nil
+				findings = []diag.Finding{diag.New(diag.InputInvalid, nil, "", "%v", err)}
+			}
+		}
 	}
 	results := toResults(findings)
 	docs := make([]document, len(results))

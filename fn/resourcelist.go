@@ -13,14 +13,62 @@ import (
 // rejected with a result instead of exhausting memory.
 const MaxInputBytes = 256 << 20
 
-// resourceList is the parsed input. Items keep their original YAML nodes so
-// pass-through objects are written back with their comments and key order.
+// resourceList is the input. Each item keeps its YAML node or, for
+// block-style input, its exact text: pass-through objects are written back
+// with their comments and key order (byte for byte when the text is known).
 type resourceList struct {
-	Items          []*yaml.Node
+	Items          []*inputItem
 	FunctionConfig *yaml.Node
+	// data is the whole input, kept for a full parse when splitting into
+	// items was not faithful (an alias to an anchor in another item).
+	data []byte
 }
 
-var errNotResourceList = errors.New("not a ResourceList")
+// inputItem is one entry of items.
+type inputItem struct {
+	node  *yaml.Node
+	entry []byte // the item's text as a sequence entry at column 0, or nil
+	doc   []byte // the same text as a standalone document, parsed on demand
+}
+
+// Node returns the item's YAML node, parsing its text the first time.
+func (it *inputItem) Node() (*yaml.Node, error) {
+	if it.node != nil || it.doc == nil {
+		return it.node, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(it.doc, &doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Content) == 0 {
+		it.node = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+	} else {
+		it.node = doc.Content[0]
+	}
+	return it.node, nil
+}
+
+// release drops the parsed node when the text can stand in for it.
+func (it *inputItem) release() {
+	if it.entry != nil {
+		it.node = nil
+	}
+}
+
+// output returns what to write for the item.
+func (it *inputItem) output() (document, error) {
+	if it.entry != nil {
+		return document{raw: it.entry}, nil
+	}
+	n, err := selfContained(it.node)
+	return document{node: n}, err
+}
+
+var (
+	errNotResourceList = errors.New("not a ResourceList")
+	// errNeedFullParse says an item did not parse on its own.
+	errNeedFullParse = errors.New("an item does not parse on its own")
+)
 
 // readResourceList parses a config.kubernetes.io/v1 ResourceList.
 func readResourceList(r io.Reader) (*resourceList, error) {
@@ -34,11 +82,57 @@ func readResourceList(r io.Reader) (*resourceList, error) {
 	return parseResourceList(data)
 }
 
+// parseResourceList reads the input, splitting block-style input into
+// items without a full parse when it can.
 func parseResourceList(data []byte) (*resourceList, error) {
-	rl := &resourceList{}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%w: the input is empty; the function reads a ResourceList on stdin (kpt and kustomize send one)", errNotResourceList)
 	}
+	if rl, ok := splitInput(data); ok {
+		return rl, nil
+	}
+	return parseWhole(data)
+}
+
+// splitInput builds the resourceList from the raw sections. It declines
+// (ok=false) whenever the full parser should have the last word.
+func splitInput(data []byte) (*resourceList, bool) {
+	sec, ok := splitResourceList(data)
+	if !ok {
+		return nil, false
+	}
+	rl := &resourceList{data: data}
+	// Every top-level key but items is parsed, so invalid YAML anywhere is
+	// still reported by the full parser.
+	var head bytes.Buffer
+	for _, text := range sec.top {
+		head.Write(text)
+	}
+	var top yaml.Node
+	if err := yaml.Unmarshal(head.Bytes(), &top); err != nil || len(top.Content) != 1 || top.Content[0].Kind != yaml.MappingNode {
+		return nil, false
+	}
+	root := top.Content[0]
+	if text(root, "kind") != "ResourceList" {
+		return nil, false
+	}
+	if fc := lookup(root, "functionConfig"); fc != nil && !isNull(fc) {
+		rl.FunctionConfig = fc
+	}
+	rl.Items = make([]*inputItem, len(sec.items))
+	for i, it := range sec.items {
+		rl.Items[i] = &inputItem{entry: it.entry, doc: it.doc}
+	}
+	return rl, true
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// parseWhole parses the input as one YAML document.
+func parseWhole(data []byte) (*resourceList, error) {
+	rl := &resourceList{}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -53,6 +147,9 @@ func parseResourceList(data []byte) (*resourceList, error) {
 	}
 	var kind string
 	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k := root.Content[i]; k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
+			return nil, fmt.Errorf("%w: a top-level key is not a string (line %d); a ResourceList has apiVersion, kind, items and functionConfig", errNotResourceList, k.Line)
+		}
 		key, val := root.Content[i].Value, root.Content[i+1]
 		switch key {
 		case "kind":
@@ -64,7 +161,10 @@ func parseResourceList(data []byte) (*resourceList, error) {
 			if val.Kind != yaml.SequenceNode {
 				return nil, fmt.Errorf("%w: items must be a list of objects, got a YAML %s", errNotResourceList, kindName(val))
 			}
-			rl.Items = val.Content
+			rl.Items = make([]*inputItem, len(val.Content))
+			for i, n := range val.Content {
+				rl.Items[i] = &inputItem{node: n}
+			}
 		case "functionConfig":
 			rl.FunctionConfig = val
 		}

@@ -11,6 +11,7 @@ import (
 // document is one value to write: a YAML node kept from the input, or a
 // typed value (a generated object, a result).
 type document struct {
+	raw   []byte // an item's exact text as a sequence entry at column 0
 	node  *yaml.Node
 	value any
 }
@@ -28,6 +29,10 @@ func writeResourceList(w io.Writer, items []document, functionConfig *yaml.Node,
 		bw.WriteString("items:\n")
 	}
 	for _, d := range items {
+		if d.raw != nil {
+			bw.Write(d.raw)
+			continue
+		}
 		if err := encodeDoc(&scratch, d); err != nil {
 			return err
 		}

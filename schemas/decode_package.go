@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
-	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/uds-egress-fn/uds-egress-fn/generators/diag"
 )
@@ -32,6 +31,9 @@ func DecodePackage(obj *yaml.Node, subject *diag.Ref) (Package, []diag.Finding) 
 			spec = f.value
 		}
 	}
+	if pkg.Metadata.Deleted {
+		return pkg, nil
+	}
 	if pkg.APIVersion != PackageAPIVersion {
 		d.fail(diag.UnsupportedAPI, "apiVersion",
 			"apiVersion %q is not supported: uds-egress-fn reads %s Packages (the version UDS Core serves); convert this Package to %s",
@@ -39,9 +41,6 @@ func DecodePackage(obj *yaml.Node, subject *diag.Ref) (Package, []diag.Finding) 
 	}
 	if !hasMeta {
 		d.fail(diag.MissingField, "metadata", "the Package has no metadata; set metadata.name and metadata.namespace")
-	}
-	if pkg.Metadata.Deleted {
-		return pkg, d.findings
 	}
 	if isNull(spec) {
 		d.fail(diag.MissingField, "spec", "the Package has no spec; add spec.network.allow with the egress it needs (or remove the Package)")
@@ -71,16 +70,14 @@ func (d *decoder) metadata(n *yaml.Node, m *ObjectMeta) {
 			m.Deleted = !isNull(f.value)
 		}
 	}
-	if m.Name == "" {
+	// Wrong types were reported above; only a name that is absent is
+	// "missing". Whether a present name is valid is a validation rule.
+	if m.Name == "" && !present(fields, "name") {
 		d.fail(diag.MissingField, "metadata.name", "metadata.name is missing or empty; every Package needs a name")
-	} else if errs := validation.IsDNS1123Subdomain(m.Name); len(errs) > 0 {
-		d.fail(diag.InvalidValue, "metadata.name", "metadata.name %q is not a valid Kubernetes name: %s", m.Name, strings.Join(errs, "; "))
 	}
-	if m.Namespace == "" {
+	if m.Namespace == "" && !present(fields, "namespace") {
 		d.fail(diag.MissingField, "metadata.namespace",
 			"metadata.namespace is missing or empty; a Package is namespaced and its namespace decides whose egress it grants (set it, or let kustomize's namespace: field set it)")
-	} else if errs := validation.IsDNS1123Label(m.Namespace); len(errs) > 0 {
-		d.fail(diag.InvalidValue, "metadata.namespace", "metadata.namespace %q is not a valid namespace name: %s", m.Namespace, strings.Join(errs, "; "))
 	}
 }
 
@@ -279,4 +276,15 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// present reports whether key has a non-null, non-empty value.
+func present(fields []field, key string) bool {
+	for _, f := range fields {
+		if f.key == key {
+			n := resolve(f.value)
+			return !isNull(n) && !(n.Kind == yaml.ScalarNode && n.Value == "")
+		}
+	}
+	return false
 }

@@ -114,7 +114,6 @@ func TestDecodePackage(t *testing.T) {
 		"metadata.name is an integer": {in: "apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: 123, namespace: app}\nspec: {}",
 			want: []finding{
 				{er, diag.InvalidType, "metadata.name", "metadata.name must be a string, got the integer 123"},
-				{er, diag.MissingField, "metadata.name", ""},
 			}},
 		"metadata.namespace missing": {in: "apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: app}\nspec: {}",
 			want: []finding{{er, diag.MissingField, "metadata.namespace", "metadata.namespace is missing or empty"}}},

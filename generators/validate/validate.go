@@ -2,6 +2,9 @@ package validate
 
 import (
 	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/uds-egress-fn/uds-egress-fn/generators/diag"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
@@ -26,6 +29,13 @@ func Package(s Subject) []diag.Finding {
 	if reservedNamespaces[pkg.Metadata.Namespace] {
 		out = append(out, diag.New(diag.NamespaceReserved, s.Ref, "metadata.namespace",
 			"Packages are not allowed in namespace %q (reserved: kube-system, kube-public, _unknown_, pepr-system); deploy the app to its own namespace", pkg.Metadata.Namespace))
+	} else if errs := validation.IsDNS1123Label(pkg.Metadata.Namespace); len(errs) > 0 {
+		out = append(out, diag.New(diag.InvalidValue, s.Ref, "metadata.namespace",
+			"metadata.namespace %q is not a valid namespace name: %s", pkg.Metadata.Namespace, strings.Join(errs, "; ")))
+	}
+	if errs := validation.IsDNS1123Subdomain(pkg.Metadata.Name); len(errs) > 0 {
+		out = append(out, diag.New(diag.InvalidValue, s.Ref, "metadata.name",
+			"metadata.name %q is not a valid Kubernetes name: %s", pkg.Metadata.Name, strings.Join(errs, "; ")))
 	}
 	if pkg.Mode() == schemas.ModeSidecar && len(pkg.Metadata.Name) > 63 && hasHost(pkg) {
 		out = append(out, diag.New(diag.NameTooLong, s.Ref, "metadata.name",
