@@ -953,6 +953,7 @@ items:
 		"keep-chomped block scalar at the end of the input":                    keepAtEnd,
 		"byte order mark, then items as the first key":                         bom,
 		"an item that is an alias to an earlier item":                          aliasItem,
+		"literal block scalar at the end of an input without a final newline":  "kind: ResourceList\nitems:\n- |\n  00",
 	} {
 		t.Run(name, func(t *testing.T) {
 			want, ok := fullParse([]byte(in))
@@ -981,6 +982,9 @@ func TestRegressionInvalidYAMLAnywhereIsInputInvalid(t *testing.T) {
 	for name, in := range map[string]string{
 		"unclosed flow list in results": "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nresults: [unclosed\n",
 		"empty key":                     "kind: ResourceList\n:",
+		// "- 00\n  :" is not YAML in a list, but "00\n:" alone parses; the
+		// output then was not YAML either.
+		"an item that parses only on its own": "kind: ResourceList\nitems:\n- 00\n  :",
 	} {
 		t.Run(name, func(t *testing.T) {
 			out, _, code := runString(t, in)

@@ -28,23 +28,22 @@ type resourceList struct {
 type inputItem struct {
 	node  *yaml.Node
 	entry []byte // the item's text as a sequence entry at column 0, or nil
-	doc   []byte // the same text as a standalone document, parsed on demand
 }
 
-// Node returns the item's YAML node, parsing its text the first time.
+// Node returns the item's YAML node, parsing its text the first time (as a
+// one-item sequence, the context it was written in).
 func (it *inputItem) Node() (*yaml.Node, error) {
-	if it.node != nil || it.doc == nil {
+	if it.node != nil || it.entry == nil {
 		return it.node, nil
 	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(it.doc, &doc); err != nil {
+	if err := yaml.Unmarshal(it.entry, &doc); err != nil {
 		return nil, err
 	}
-	if len(doc.Content) == 0 {
-		it.node = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
-	} else {
-		it.node = doc.Content[0]
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode || len(doc.Content[0].Content) != 1 {
+		return nil, errNeedFullParse
 	}
+	it.node = doc.Content[0].Content[0]
 	return it.node, nil
 }
 
@@ -121,7 +120,7 @@ func splitInput(data []byte) (*resourceList, bool) {
 	}
 	rl.Items = make([]*inputItem, len(sec.items))
 	for i, it := range sec.items {
-		rl.Items[i] = &inputItem{entry: it.entry, doc: it.doc}
+		rl.Items[i] = &inputItem{entry: it}
 	}
 	return rl, true
 }

@@ -76,9 +76,10 @@ func encodeDoc(buf *bytes.Buffer, d document) error {
 }
 
 // writeSequenceItem writes a block document as an item of a block
-// sequence at column 0: comment lines before the first content line stay
-// at column 0, the first content line gets "- " and every later non-empty
-// line two spaces.
+// sequence at column 0: the first line gets "- " and every later non-empty
+// line two spaces. A head comment thus stays inside its item ("- # c");
+// put before the "- " it would be read back as a comment of the sequence
+// and grow on every run.
 func writeSequenceItem(w *bufio.Writer, doc []byte) {
 	first := true
 	for len(doc) > 0 {
@@ -89,8 +90,8 @@ func writeSequenceItem(w *bufio.Writer, doc []byte) {
 			doc = nil
 		}
 		switch {
-		case first && (len(line) == 0 || line[0] == '#'):
-			// head comments of the item
+		case first && len(line) == 0:
+			continue // leading blank lines
 		case first:
 			w.WriteString("- ")
 			first = false
@@ -101,7 +102,7 @@ func writeSequenceItem(w *bufio.Writer, doc []byte) {
 		w.WriteByte('\n')
 	}
 	if first {
-		w.WriteString("- null\n")
+		w.WriteString("-\n") // an empty document: a null item, as written
 	}
 }
 

@@ -22,23 +22,20 @@ type rawSections struct {
 	items []rawItem
 }
 
-// rawItem is one entry of items.
-type rawItem struct {
-	// entry is the item as written, re-based to column 0 ("- apiVersion:
-	// ..."), head comments included.
-	entry []byte
-	// doc is the same item as a standalone YAML document.
-	doc []byte
-}
+// rawItem is one entry of items: the item as written, re-based to column 0
+// ("- apiVersion: ..."), head comments included. It is parsed as a
+// one-item sequence, so its text means exactly what it meant in the list.
+type rawItem []byte
 
 // splitResourceList cuts data into sections. ok is false whenever the input
 // is not plain block style (flow-style items, several documents, CRLF line
 // ends, unusual indentation...): the caller then parses the whole document.
 func splitResourceList(data []byte) (rawSections, bool) {
 	s := rawSections{top: map[string][]byte{}}
-	if bytes.ContainsAny(data, "\r\t") || bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) || keepChomping.Match(data) {
-		// CR line ends, tabs, a byte order mark, and block scalars that
-		// keep trailing blank lines are left to the full parser.
+	if bytes.ContainsAny(data, "\r\t") || bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) || keepChomping.Match(data) || !bytes.HasSuffix(data, []byte("\n")) {
+		// CR line ends, tabs, a byte order mark, block scalars that keep
+		// trailing blank lines, and a last line without its newline (which
+		// a final block scalar would notice) are left to the full parser.
 		return s, false
 	}
 	lines := splitLines(data)
@@ -141,51 +138,22 @@ func splitItems(lines [][]byte) ([]rawItem, bool) {
 	return items, true
 }
 
-// makeItem re-bases an item's lines to column 0 and derives its standalone
-// document: "- key: v" / "  key2: v" becomes "key: v" / "key2: v".
+// makeItem re-bases an item's lines to column 0.
 func makeItem(lines [][]byte, indent int) (rawItem, bool) {
-	var entry, doc bytes.Buffer
-	first := true
+	var entry bytes.Buffer
 	for _, l := range lines {
-		if len(l) >= indent && leadingSpaces(l) >= indent {
+		switch {
+		case leadingSpaces(l) >= indent:
 			l = l[indent:]
-		} else if !isBlankOrComment(l) {
-			return rawItem{}, false
+		case isBlankOrComment(l):
+			l = bytes.TrimLeft(l, " ")
+		default:
+			return nil, false
 		}
 		entry.Write(l)
 		entry.WriteByte('\n')
-		switch {
-		case first && !isBlankOrComment(l):
-			first = false
-			if len(l) > 1 {
-				doc.WriteString("  ")
-				doc.Write(l[2:])
-			}
-		case isBlankOrComment(l) && leadingSpaces(l) < 2:
-			doc.Write(bytes.TrimLeft(l, " "))
-		default:
-			if leadingSpaces(l) < 2 {
-				return rawItem{}, false
-			}
-			doc.Write(l)
-		}
-		doc.WriteByte('\n')
 	}
-	// The document is indented by two; yaml accepts an indented root, but
-	// drop the indent so comments and scalars stay where they were.
-	return rawItem{entry: entry.Bytes(), doc: dedent(doc.Bytes(), 2)}, true
-}
-
-func dedent(doc []byte, n int) []byte {
-	var out bytes.Buffer
-	for _, l := range splitLines(doc) {
-		if leadingSpaces(l) >= n {
-			l = l[n:]
-		}
-		out.Write(l)
-		out.WriteByte('\n')
-	}
-	return out.Bytes()
+	return entry.Bytes(), true
 }
 
 func splitLines(data []byte) [][]byte {

@@ -1,0 +1,113 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestContainer builds uds-egress-fn:dev with `make image` (no base image,
+// nothing pulled) and runs the examples through the container forms of
+// docker, kustomize and kpt. It is skipped when `docker info` fails.
+func TestContainer(t *testing.T) {
+	requireDocker(t)
+
+	built := run(t, repoRoot, nil, "make", "image")
+	require.Zero(t, built.Code, "make image failed:\n%s\n%s", built.Stdout, built.Stderr)
+	assert.NotContains(t, built.Stdout+built.Stderr, "Pulling", "make image must not pull anything")
+	cfg := succeed(t, repoRoot, nil, "docker", "image", "inspect", image,
+		"--format", "{{.Config.User}} {{json .Config.Entrypoint}} {{len .RootFS.Layers}}")
+	assert.Equal(t, `65534:65534 ["/usr/local/bin/uds-egress-fn"] 3`, strings.TrimSpace(cfg.Stdout),
+		"user, entrypoint, and layers (passwd, group, binary: nothing else)")
+
+	t.Run("docker run locked down", func(t *testing.T) {
+		in, err := os.ReadFile(example("ci", "resourcelist.yaml"))
+		require.NoError(t, err)
+		for pass := 1; pass <= 2; pass++ {
+			o := succeed(t, repoRoot, in, "docker", "run", "-i", "--rm",
+				"--network", "none", "--read-only", "--user", "65534", image)
+			checkExpected(t, example("ci", "expected.yaml"), o.Stdout)
+			assert.Contains(t, o.Stderr, "gateway-port-not-exposed", "warnings go to stderr")
+		}
+	})
+
+	t.Run("no shell in the image", func(t *testing.T) {
+		o := run(t, repoRoot, nil, "docker", "run", "--rm", "--network", "none", "--entrypoint", "sh", image, "-c", "true")
+		assert.NotZero(t, o.Code, "the image must have no shell")
+		assert.Contains(t, o.Stderr, "executable file not found")
+	})
+
+	t.Run("help in the image", func(t *testing.T) {
+		o := succeed(t, repoRoot, nil, "docker", "run", "--rm", "--network", "none", "--read-only", "--user", "nobody", image, "--help")
+		assert.NotEmpty(t, strings.TrimSpace(o.Stdout))
+	})
+
+	t.Run("kustomize container form", func(t *testing.T) {
+		k := kustomize(t)
+		for _, name := range kustomizeExamples {
+			t.Run(name, func(t *testing.T) {
+				for pass := 1; pass <= 2; pass++ {
+					// kustomize runs the container with --network none and
+					// --user nobody; the local image is used, never pulled.
+					o := succeed(t, repoRoot, nil, k, "build", "--enable-alpha-plugins", example(name, "container"))
+					require.NotEmpty(t, generated(o.Stdout), "the container function did not run")
+					if update {
+						continue // expected.yaml comes from the exec form
+					}
+					checkExpected(t, example(name, "expected.yaml"), o.Stdout)
+				}
+			})
+		}
+	})
+
+	t.Run("kpt render with image", func(t *testing.T) {
+		k := kpt(t)
+		want := readTree(t, example("kpt-pipeline"))
+		pkg := kptCopy(t, "kpt-pipeline")
+		kptfile := filepath.Join(pkg, "Kptfile")
+		data, err := os.ReadFile(kptfile)
+		require.NoError(t, err)
+		const execLine = "- exec: ../../bin/uds-egress-fn"
+		require.Contains(t, string(data), execLine)
+		containerised := strings.Replace(string(data), execLine, "- image: "+kptImage, 1)
+		require.NoError(t, os.WriteFile(kptfile, []byte(containerised), 0o644))
+		want["Kptfile"] = containerised
+
+		require.NoError(t, os.RemoveAll(filepath.Join(pkg, generatedDir)))
+		for pass := 1; pass <= 2; pass++ {
+			succeed(t, pkg, nil, k, "fn", "render", "--image-pull-policy", "never")
+			assertSameTree(t, want, readTree(t, pkg), fmt.Sprintf("pass %d: the container render must give the checked-in package", pass))
+		}
+	})
+
+	t.Run("ci run.sh", func(t *testing.T) {
+		script := example("ci", "run.sh")
+		out := filepath.Join(t.TempDir(), "out.yaml")
+		for pass := 1; pass <= 2; pass++ {
+			o := succeed(t, repoRoot, nil, "bash", script, example("ci", "resourcelist.yaml"), out)
+			assert.Contains(t, o.Stdout, "0 error(s), 1 warning(s)")
+			assert.Contains(t, o.Stdout, "warning gateway-port-not-exposed")
+			got, err := os.ReadFile(out)
+			require.NoError(t, err)
+			if !update {
+				checkExpected(t, example("ci", "expected.yaml"), string(got))
+			}
+		}
+
+		// The same job over the conflict example fails, naming the error.
+		k := kpt(t)
+		bad := filepath.Join(t.TempDir(), "conflict.yaml")
+		require.NoError(t, os.WriteFile(bad, []byte(succeed(t, repoRoot, nil, k, "fn", "source", example("conflict")).Stdout), 0o644))
+		o := run(t, repoRoot, nil, "bash", script, bad, out)
+		assert.Equal(t, 1, o.Code)
+		assert.Contains(t, o.Stdout, "error   host-port-conflict")
+		assert.Contains(t, o.Stdout, "Package/sync/sync "+conflictField)
+		assert.Contains(t, o.Stdout, "1 error(s)")
+		assert.Contains(t, o.Stderr, "failing the job")
+	})
+}
