@@ -52,6 +52,12 @@ func metaProblems(obj map[string]any) []string {
 	for _, e := range validation.IsDNS1123Subdomain(name) {
 		out = append(out, "name "+name+": "+e)
 	}
+	if obj["apiVersion"] == "networking.istio.io/v1" && obj["kind"] == "Gateway" {
+		// istiod: Gateway names are DNS labels (VirtualServices refer to them).
+		for _, e := range validation.IsDNS1123Label(name) {
+			out = append(out, "Gateway name "+name+": "+e)
+		}
+	}
 	for _, e := range validation.IsDNS1123Label(ns) {
 		out = append(out, "namespace "+ns+": "+e)
 	}

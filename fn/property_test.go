@@ -83,7 +83,8 @@ func (e modelEntry) proto() string {
 	return e.protocol
 }
 
-var hostPool = []string{"api.example.com", "cdn.example.net", "git.corp.io", "registry.example.org", "auth.example.com", "s3.region.example.com", "updates.vendor.io"}
+var hostPool = []string{"api.example.com", "cdn.example.net", "git.corp.io", "registry.example.org", "auth.example.com", "s3.region.example.com", "updates.vendor.io",
+	"artifactory-prod-mirror.s3-fips.us-gov-west-1.amazonaws.com"}
 
 func randomFleet(rng *rand.Rand, conflictFree bool) []modelPackage {
 	n := 1 + rng.Intn(50)

@@ -75,7 +75,7 @@ var Catalogue = []Entry{
 	{NameTooLong, Error, "The Package name is longer than 63 characters and cannot be a label value (uds/package) on its sidecar objects."},
 	{HostPortConflict, Error, "SPEC 5: the same host and port with different protocols in one mode; the later Package is rejected."},
 	{NamespaceIdentity, Info, "An ambient entry without serviceAccount: the whole namespace is allowed to reach the host."},
-	{NameHashed, Warning, "A generated name was empty, invalid or taken by another host/selector; a hash of the host was appended."},
+	{NameHashed, Warning, "A generated name was empty, too long (Istio Gateway names are DNS labels, at most 63 characters) or taken by another host/selector; a hash of the host was appended."},
 	{AnnotationHashed, Warning, "A uds.dev/user-* annotation key was longer than 63 characters and was shortened with a hash."},
 	{GatewayPort, Warning, "Sidecar mode: a port the egress gateway Service does not expose; traffic to it will not egress."},
 	{GatewayPortSource, Info, "Sidecar mode: which source (Service in the input, EgressConfig, or defaults) gave the egress gateway ports."},

@@ -66,26 +66,36 @@ func WithHash(name, key string, limit int) string {
 	return name + "-" + suffix
 }
 
+// MaxLabelLength is the longest DNS-1123 label. Istio requires Gateway
+// names to be labels: VirtualServices refer to them in spec.gateways, and
+// istiod rejects a longer name ("invalid gateway name").
+const MaxLabelLength = 63
+
 // Registry hands out object names within one (namespace, kind) scope. The
 // first key to ask for a plain name keeps it; a different key that maps to
-// the same name (or to an empty one) gets a hashed name instead.
+// the same name, or a name that is empty or longer than the scope allows,
+// gets a hashed name instead.
 type Registry struct {
+	limit int
 	owner map[string]string // name -> key that holds it
 }
 
-// NewRegistry returns an empty registry.
-func NewRegistry() *Registry { return &Registry{owner: map[string]string{}} }
+// NewRegistry returns an empty registry for names of at most limit
+// characters (MaxNameLength for most kinds).
+func NewRegistry(limit int) *Registry {
+	return &Registry{limit: limit, owner: map[string]string{}}
+}
 
 // Claim returns the name for key given its sanitized base name, and whether
 // it had to be hashed.
 func (r *Registry) Claim(base, key string) (name string, hashed bool) {
-	if base != "" {
+	if base != "" && len(base) <= r.limit {
 		if holder, taken := r.owner[base]; !taken || holder == key {
 			r.owner[base] = key
 			return base, false
 		}
 	}
-	name = WithHash(base, key, MaxNameLength)
+	name = WithHash(base, key, r.limit)
 	r.owner[name] = key
 	return name, true
 }

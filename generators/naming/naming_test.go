@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -32,7 +33,7 @@ func TestSanitizeCutsTo250BeforeStripping(t *testing.T) {
 }
 
 func TestRegistryFirstKeepsPlainName(t *testing.T) {
-	r := NewRegistry()
+	r := NewRegistry(MaxNameLength)
 	n1, h1 := r.Claim("ambient-se-a-b-com", "a.b.com")
 	n2, h2 := r.Claim("ambient-se-a-b-com", "a-b.com")
 	n3, h3 := r.Claim("ambient-se-a-b-com", "a.b.com")
@@ -61,4 +62,18 @@ func TestAnnotationKey(t *testing.T) {
 	assert.True(t, short)
 	assert.Empty(t, validation.IsQualifiedName(k))
 	assert.LessOrEqual(t, len(strings.TrimPrefix(k, "uds.dev/")), 63)
+}
+
+func TestRegistryHashesNamesOverTheLimit(t *testing.T) {
+	r := NewRegistry(MaxLabelLength)
+	host := "artifactory-prod-mirror.s3-fips.us-gov-west-1.amazonaws.com"
+	base := Sanitize("gateway-" + host)
+	require.Greater(t, len(base), MaxLabelLength)
+	name, hashed := r.Claim(base, host)
+	assert.True(t, hashed)
+	assert.LessOrEqual(t, len(name), MaxLabelLength)
+	assert.Empty(t, validation.IsDNS1123Label(name))
+	short, hashed := r.Claim("gateway-a-com", "a.com")
+	assert.False(t, hashed)
+	assert.Equal(t, "gateway-a-com", short)
 }

@@ -164,7 +164,7 @@ func (b *ambientBuilder) finish() (AmbientPlan, []diag.Finding) {
 			byPort[port].add(p.id)
 		}
 	}
-	seNames, apNames := naming.NewRegistry(), naming.NewRegistry()
+	seNames, apNames := naming.NewRegistry(naming.MaxNameLength), naming.NewRegistry(naming.MaxNameLength)
 	for _, h := range b.plan.Hosts {
 		ports := make([]int, 0, len(h.owners))
 		for port := range h.owners {
@@ -195,7 +195,7 @@ func (b *ambientBuilder) claim(r *naming.Registry, prefix string, h *AmbientHost
 
 func hashedWarning(ref *diag.Ref, path, key, name string) diag.Finding {
 	return diag.New(diag.NameHashed, ref, path,
-		"the UDS name formula gives %q no usable name of its own (empty, or the same as another host's or selector's), so its object is named %q", key, name)
+		"the UDS name formula gives %q no usable name of its own (empty, too long for the kind — Istio Gateway names are at most 63 characters — or the same as another host's or selector's), so its object is named %q", key, name)
 }
 
 func principalsOf(s *identitySet) map[string]bool {

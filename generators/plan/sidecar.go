@@ -96,7 +96,7 @@ func (b *sidecarBuilder) add(a Admitted) {
 	local := map[string]int{}
 	firstPath := map[string]string{} // host -> path of the entry that first named it
 	selectors := map[string]bool{}
-	seNames, scNames := naming.NewRegistry(), naming.NewRegistry()
+	seNames, scNames := naming.NewRegistry(naming.MaxNameLength), naming.NewRegistry(naming.MaxNameLength)
 	warned := map[string]bool{}
 	for i := range reqs {
 		r := &reqs[i]
@@ -219,7 +219,7 @@ func joinInts(ports []int) string {
 }
 
 func (b *sidecarBuilder) finish() (SidecarPlan, []diag.Finding) {
-	gw, vs, se := naming.NewRegistry(), naming.NewRegistry(), naming.NewRegistry()
+	gw, vs, se := naming.NewRegistry(naming.MaxLabelLength), naming.NewRegistry(naming.MaxNameLength), naming.NewRegistry(naming.MaxNameLength)
 	for _, h := range b.plan.Hosts {
 		path := h.first.path + ".remoteHost"
 		h.GatewayName = b.claim(gw, naming.Sanitize("gateway-"+h.Host), h.Host, h.ref, path)

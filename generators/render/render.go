@@ -1,9 +1,10 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"path"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,20 +47,27 @@ func Render(p plan.Plan, s schemas.Settings, opt Options) []Object {
 			out[i].Metadata.Annotations[PathAnnotation] = FilePath(s.PathPrefix, &out[i])
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Metadata.Namespace != b.Metadata.Namespace {
-			return a.Metadata.Namespace < b.Metadata.Namespace
-		}
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		if a.Metadata.Name != b.Metadata.Name {
-			return a.Metadata.Name < b.Metadata.Name
-		}
-		return a.APIVersion < b.APIVersion
+	// Sort an index and permute once: swapping the Objects themselves costs
+	// a large move with write barriers per swap, and the sort is the only
+	// n log n step of rendering. The key is unique, so the order is total.
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &out[i], &out[j]
+		return cmp.Or(
+			strings.Compare(a.Metadata.Namespace, b.Metadata.Namespace),
+			strings.Compare(a.Kind, b.Kind),
+			strings.Compare(a.Metadata.Name, b.Metadata.Name),
+			strings.Compare(a.APIVersion, b.APIVersion),
+		)
 	})
-	return out
+	sorted := make([]Object, len(out))
+	for k, i := range order {
+		sorted[k] = out[i]
+	}
+	return sorted
 }
 
 // FilePath is where kpt writes a generated object.
