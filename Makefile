@@ -25,7 +25,7 @@ IMAGE_CONTEXT := bin/image
 # `make e2e` runs with the binary built and the tools on PATH.
 UNIT_PKGS = $(shell GOTOOLCHAIN=local CGO_ENABLED=0 go list ./... | grep -v '/e2e$$')
 
-.PHONY: build test unit e2e demo image tools clean
+.PHONY: build test unit e2e e2e-istio demo image tools clean fuzz
 
 ## build: the function binary, bin/uds-egress-fn
 build:
@@ -41,6 +41,14 @@ unit:
 ## e2e: the examples through the real kustomize, kpt and docker
 e2e: build tools
 	PATH="$(TOOLS):$$PATH" E2E_REQUIRE_TOOLS=1 go test -count=1 ./e2e/...
+
+## e2e-istio: Istio's own validation (protojson, CRD schemas + CEL, istioctl validate/analyze) of every
+## golden and example output; istioctl is built from source once and cached in e2e/.cache
+ISTIO_CHECK_FILES = $(filter-out %/bad-input/expected.yaml %/sidecar-foreign-gateway-and-vs/expected.yaml,$(wildcard fn/testdata/golden/*/expected.yaml)) \
+	examples/kustomize-ambient/expected.yaml examples/kustomize-sidecar/expected.yaml \
+	examples/kpt-pipeline/expected.yaml examples/ci/expected.yaml
+e2e-istio:
+	e2e/istio/check.sh $(ISTIO_CHECK_FILES)
 
 ## demo: kustomize (exec form) over examples/kustomize-ambient; prints the generated objects
 demo: build tools
@@ -58,6 +66,12 @@ image:
 	printf 'nobody:x:65534:65534:nobody:/:/sbin/nologin\n' >$(IMAGE_CONTEXT)/passwd
 	printf 'nogroup:x:65534:\n' >$(IMAGE_CONTEXT)/group
 	docker build -f Dockerfile -t $(IMAGE) $(IMAGE_CONTEXT)
+
+## fuzz: each fuzz target for FUZZTIME (default 30s); crashers land in fn/testdata/fuzz
+FUZZTIME ?= 30s
+fuzz:
+	go test ./fn -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME)
+	go test ./fn -run='^$$' -fuzz='^FuzzPipeline$$' -fuzztime=$(FUZZTIME)
 
 ## tools: kustomize $(KUSTOMIZE_VERSION) in bin/tools (skipped when already there)
 tools:
