@@ -14,7 +14,11 @@ const maxExpandedNodes = 1 << 20
 // by a copy of its target. Each item is written as its own YAML document,
 // where an alias to another item's anchor (or to the functionConfig's)
 // would dangle. Aliases inside n are left alone.
+//
+// It also writes every null as "null": yaml.v3 encodes a null scalar read
+// from "key:" (an empty value) as ” — an empty string, a different value.
 func selfContained(n *yaml.Node) (*yaml.Node, error) {
+	spellNulls(n, map[*yaml.Node]bool{})
 	inside := map[*yaml.Node]bool{}
 	var mark func(*yaml.Node)
 	mark = func(x *yaml.Node) {
@@ -72,4 +76,18 @@ func copyNode(x *yaml.Node, inside map[*yaml.Node]bool, budget *int) (*yaml.Node
 		c.Content[i] = cc
 	}
 	return &c, nil
+}
+
+func spellNulls(x *yaml.Node, seen map[*yaml.Node]bool) {
+	if x == nil || seen[x] {
+		return
+	}
+	seen[x] = true
+	if x.Kind == yaml.ScalarNode && x.Tag == "!!null" && x.Value == "" {
+		x.Value = "null"
+	}
+	for _, c := range x.Content {
+		spellNulls(c, seen)
+	}
+	spellNulls(x.Alias, seen)
 }

@@ -165,7 +165,9 @@ func parseWhole(data []byte) (*resourceList, error) {
 				rl.Items[i] = &inputItem{node: n}
 			}
 		case "functionConfig":
-			rl.FunctionConfig = val
+			if !isNull(val) {
+				rl.FunctionConfig = val
+			}
 		}
 	}
 	if kind != "ResourceList" {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"regexp"
+	"unicode/utf8"
 )
 
 // keepChomping finds block scalar headers with the keep indicator (|+, >2+):
@@ -32,10 +33,13 @@ type rawItem []byte
 // ends, unusual indentation...): the caller then parses the whole document.
 func splitResourceList(data []byte) (rawSections, bool) {
 	s := rawSections{top: map[string][]byte{}}
-	if bytes.ContainsAny(data, "\r\t") || bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) || keepChomping.Match(data) || !bytes.HasSuffix(data, []byte("\n")) {
+	if bytes.ContainsAny(data, "\r\t") || bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) || keepChomping.Match(data) ||
+		!bytes.HasSuffix(data, []byte("\n")) || !printable(data) {
 		// CR line ends, tabs, a byte order mark, block scalars that keep
-		// trailing blank lines, and a last line without its newline (which
-		// a final block scalar would notice) are left to the full parser.
+		// trailing blank lines, a last line without its newline (which a
+		// final block scalar would notice), and characters YAML does not
+		// allow (which the parser must report, even in comments the
+		// splitter skips) are left to the full parser.
 		return s, false
 	}
 	lines := splitLines(data)
@@ -138,8 +142,13 @@ func splitItems(lines [][]byte) ([]rawItem, bool) {
 	return items, true
 }
 
-// makeItem re-bases an item's lines to column 0.
+// makeItem re-bases an item's lines to column 0. Blank lines at its end are
+// dropped: they mean nothing (keep-chomping scalars are not split), and
+// after the last item they would not survive a second run.
 func makeItem(lines [][]byte, indent int) (rawItem, bool) {
+	for len(lines) > 0 && len(bytes.TrimLeft(lines[len(lines)-1], " ")) == 0 {
+		lines = lines[:len(lines)-1]
+	}
 	var entry bytes.Buffer
 	for _, l := range lines {
 		switch {
@@ -154,6 +163,27 @@ func makeItem(lines [][]byte, indent int) (rawItem, bool) {
 		entry.WriteByte('\n')
 	}
 	return entry.Bytes(), true
+}
+
+// printable reports whether data is valid UTF-8 made of characters YAML
+// allows in a stream (besides tab and CR, handled above).
+func printable(data []byte) bool {
+	for i := 0; i < len(data); {
+		c := data[i]
+		if c < utf8.RuneSelf {
+			if (c < 0x20 && c != '\n') || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError || (r >= 0x80 && r <= 0x9f && r != 0x85) || r == 0xfeff || r >= 0xfffe && r <= 0xffff {
+			return false
+		}
+		i += size
+	}
+	return true
 }
 
 func splitLines(data []byte) [][]byte {
