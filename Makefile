@@ -83,3 +83,4 @@ tools:
 ## clean: remove everything the targets built
 clean:
 	rm -rf bin examples/ci/out.yaml
+include bench/bench.mk

@@ -6,6 +6,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/uds-egress-fn/uds-egress-fn/bench/benchcpu"
 	"github.com/uds-egress-fn/uds-egress-fn/bench/fleetgen"
 )
 
@@ -19,11 +20,13 @@ func BenchmarkRun(b *testing.B) {
 		b.Run(fmt.Sprintf("packages=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(in)))
+			stop := benchcpu.Start(b)
 			for b.Loop() {
 				if code := run(bytes.NewReader(in), io.Discard, io.Discard); code != 0 {
 					b.Fatalf("exit code %d", code)
 				}
 			}
+			stop()
 		})
 	}
 }

@@ -2,7 +2,7 @@
 // for benchmarks and scale tests: about 3 allow entries per Package, hosts
 // drawn from a pool so hosts are shared, both service mesh modes, Anywhere
 // participants, and some pass-through objects. The same flags always give
-// the same bytes.
+// the same bytes. The generator itself is package bench/fleetgen.
 //
 //	go run ./bench/fleet -n 10000 -seed 1 > fleet.yaml
 package main
@@ -11,66 +11,23 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
-	"math/rand"
 	"os"
+
+	"github.com/uds-egress-fn/uds-egress-fn/bench/fleetgen"
 )
 
 func main() {
 	n := flag.Int("n", 1000, "number of Packages")
 	seed := flag.Int64("seed", 1, "random seed")
 	hosts := flag.Int("hosts", 0, "size of the host pool (default n/10, at least 20)")
-	participants := flag.Int("participants", 20, "ambient Packages that also carry a remoteGenerated: Anywhere entry")
+	participants := flag.Int("participants", fleetgen.DefaultParticipants, "ambient Packages that also carry a remoteGenerated: Anywhere entry")
 	flag.Parse()
 	pool := *hosts
 	if pool == 0 {
-		pool = max(20, *n/10)
+		pool = fleetgen.Pool(*n)
 	}
-	w := bufio.NewWriterSize(os.Stdout, 1<<20)
-	defer w.Flush()
-	Write(w, *n, pool, *participants, *seed)
-}
-
-// Write emits the fleet. Hosts are drawn from the pool; each host has a
-// fixed protocol per port so the fleet is conflict-free. Anywhere
-// participants are a fixed number (every host's AuthorizationPolicy lists
-// each of them, so the output grows with hosts x participants; real fleets
-// have a handful).
-func Write(w *bufio.Writer, n, pool, participants int, seed int64) {
-	rng := rand.New(rand.NewSource(seed))
-	fmt.Fprintln(w, "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:")
-	for i := 0; i < n; i++ {
-		mode := "ambient"
-		if rng.Intn(4) == 0 {
-			mode = "sidecar"
-		}
-		fmt.Fprintf(w, "- apiVersion: uds.dev/v1alpha1\n  kind: Package\n  metadata:\n    name: app-%d\n    namespace: team-%d\n    generation: %d\n", i, i, 1+rng.Intn(5))
-		fmt.Fprintf(w, "  spec:\n    network:\n      serviceMesh:\n        mode: %s\n      allow:\n", mode)
-		entries := 1 + rng.Intn(5) // 3 on average
-		if mode == "ambient" && participants > 0 {
-			participants--
-			fmt.Fprintf(w, "      - direction: Egress\n        remoteGenerated: Anywhere\n        description: anywhere\n")
-			if rng.Intn(2) == 0 {
-				fmt.Fprintf(w, "        port: 443\n")
-			}
-		}
-		for j := 0; j < entries; j++ {
-			h := rng.Intn(pool)
-			port, proto := 443, "TLS"
-			switch h % 5 {
-			case 3:
-				port, proto = 8443, "TLS"
-			case 4:
-				port, proto = 80, "HTTP"
-			}
-			fmt.Fprintf(w, "      - direction: Egress\n        selector:\n          app: app-%d-%c\n", i, 'a'+rng.Intn(3))
-			fmt.Fprintf(w, "        remoteHost: svc-%d.example-%d.com\n        remoteProtocol: %s\n        port: %d\n", h, h%97, proto, port)
-			if mode == "ambient" && rng.Intn(2) == 0 {
-				fmt.Fprintf(w, "        serviceAccount: sa-%c\n", 'a'+rng.Intn(3))
-			}
-			fmt.Fprintf(w, "        description: egress %c\n", 'a'+j)
-		}
-		if i%10 == 0 {
-			fmt.Fprintf(w, "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: settings-%d # pass-through\n    namespace: team-%d\n  data:\n    key: value\n", i, i)
-		}
+	if err := fleetgen.Write(bufio.NewWriterSize(os.Stdout, 1<<20), *n, pool, *participants, *seed); err != nil {
+		fmt.Fprintln(os.Stderr, "fleet:", err)
+		os.Exit(1)
 	}
 }

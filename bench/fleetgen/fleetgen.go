@@ -1,0 +1,82 @@
+// Package fleetgen generates a synthetic fleet of UDS Packages with a fixed
+// seed, for benchmarks and scale tests: about 3 allow entries per Package,
+// hosts drawn from a pool so hosts are shared, both service mesh modes, a
+// fixed number of Anywhere participants, and some pass-through objects. The
+// same parameters always give the same bytes. cmd bench/fleet writes it to
+// stdout; the Go benchmarks build it in memory with Bytes or Admitted.
+package fleetgen
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand"
+)
+
+// DefaultParticipants is the number of Anywhere participants of a fleet.
+const DefaultParticipants = 20
+
+// Pool is the default size of the host pool for n Packages: n/10, at
+// least 20.
+func Pool(n int) int { return max(20, n/10) }
+
+// Write emits the fleet. Hosts are drawn from the pool; each host has a
+// fixed protocol per port so the fleet is conflict-free. Anywhere
+// participants are a fixed number (every host's AuthorizationPolicy lists
+// each of them, so the output grows with hosts x participants; real fleets
+// have a handful).
+func Write(out io.Writer, n, pool, participants int, seed int64) error {
+	w, ok := out.(*bufio.Writer)
+	if !ok {
+		w = bufio.NewWriterSize(out, 1<<20)
+	}
+	rng := rand.New(rand.NewSource(seed))
+	fmt.Fprintln(w, "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:")
+	for i := 0; i < n; i++ {
+		mode := "ambient"
+		if rng.Intn(4) == 0 {
+			mode = "sidecar"
+		}
+		fmt.Fprintf(w, "- apiVersion: uds.dev/v1alpha1\n  kind: Package\n  metadata:\n    name: app-%d\n    namespace: team-%d\n    generation: %d\n", i, i, 1+rng.Intn(5))
+		fmt.Fprintf(w, "  spec:\n    network:\n      serviceMesh:\n        mode: %s\n      allow:\n", mode)
+		entries := 1 + rng.Intn(5) // 3 on average
+		if mode == "ambient" && participants > 0 {
+			participants--
+			fmt.Fprintf(w, "      - direction: Egress\n        remoteGenerated: Anywhere\n        description: anywhere\n")
+			if rng.Intn(2) == 0 {
+				fmt.Fprintf(w, "        port: 443\n")
+			}
+		}
+		for j := 0; j < entries; j++ {
+			h := rng.Intn(pool)
+			port, proto := 443, "TLS"
+			switch h % 5 {
+			case 3:
+				port, proto = 8443, "TLS"
+			case 4:
+				port, proto = 80, "HTTP"
+			}
+			fmt.Fprintf(w, "      - direction: Egress\n        selector:\n          app: app-%d-%c\n", i, 'a'+rng.Intn(3))
+			fmt.Fprintf(w, "        remoteHost: svc-%d.example-%d.com\n        remoteProtocol: %s\n        port: %d\n", h, h%97, proto, port)
+			if mode == "ambient" && rng.Intn(2) == 0 {
+				fmt.Fprintf(w, "        serviceAccount: sa-%c\n", 'a'+rng.Intn(3))
+			}
+			fmt.Fprintf(w, "        description: egress %c\n", 'a'+j)
+		}
+		if i%10 == 0 {
+			fmt.Fprintf(w, "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: settings-%d # pass-through\n    namespace: team-%d\n  data:\n    key: value\n", i, i)
+		}
+	}
+	return w.Flush()
+}
+
+// Bytes returns the fleet of n Packages with the default pool and
+// participants, as `fleet -n N -seed SEED` writes it.
+func Bytes(n int, seed int64) []byte {
+	var b bytes.Buffer
+	if err := Write(&b, n, Pool(n), DefaultParticipants, seed); err != nil {
+		panic(err) // a bytes.Buffer does not fail
+	}
+	return b.Bytes()
+}

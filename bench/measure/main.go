@@ -1,0 +1,523 @@
+// Command measure is `make bench`: it builds uds-egress-fn and the SDK no-op
+// baseline (bench/noop), generates the bench/fleetgen fleets, and in one run
+//
+//   - times both binaries end to end on the same input at each size
+//     (default 1k, 10k and 50k Packages), several repetitions interleaved
+//     so a change in the machine's load hits both alike: wall time, CPU time
+//     (user + system) and peak RSS from the kernel's rusage of the child;
+//   - runs the Go benchmarks of planning and rendering (generators/plan,
+//     generators/render) and prints their growth from 1k to 10k Packages;
+//   - prints the ratios against the targets and writes everything to
+//     bench/results/latest.json (bench/plot draws docs/performance.png from
+//     it).
+//
+// Medians throughout. The machine is recorded with the figures: on a
+// shared machine wall time includes waiting for other processes, CPU time
+// does not, so both are kept.
+//
+//	go run ./bench/measure [-sizes 1000,10000,50000] [-reps 5] [-out bench/results/latest.json]
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/uds-egress-fn/uds-egress-fn/bench/fleetgen"
+)
+
+// Targets of the issue.
+const (
+	targetTimeRatio = 1.3  // function / baseline wall time at 10k Packages
+	targetRSSRatio  = 2.0  // function / baseline peak RSS
+	targetGrowth    = 11.0 // plan+render time, 1k -> 10k Packages
+)
+
+// Results is bench/results/latest.json.
+type Results struct {
+	Date    string      `json:"date"`
+	Commit  string      `json:"commit"`
+	Machine Machine     `json:"machine"`
+	Reps    int         `json:"reps"`
+	Seed    int64       `json:"seed"`
+	E2E     []SizeRow   `json:"e2e"`
+	GoBench []GoBench   `json:"go_bench"`
+	Growth  []Growth    `json:"growth_1k_10k"`
+	Targets []TargetRow `json:"targets"`
+}
+
+// Machine says where the figures were measured.
+type Machine struct {
+	CPU          string `json:"cpu"`
+	Cores        int    `json:"cores"`
+	MemoryGiB    int    `json:"memory_gib"`
+	Go           string `json:"go"`
+	OS           string `json:"os"`
+	Kernel       string `json:"kernel"`
+	LoadBefore   string `json:"loadavg_before"`
+	LoadAfter    string `json:"loadavg_after"`
+	FunctionSize int64  `json:"function_binary_bytes"`
+	NoopSize     int64  `json:"baseline_binary_bytes"`
+}
+
+// SizeRow is one fleet size, end to end.
+type SizeRow struct {
+	Packages   int     `json:"packages"`
+	InputBytes int64   `json:"input_bytes"`
+	Function   Runs    `json:"function"`
+	Baseline   Runs    `json:"baseline"`
+	WallRatio  float64 `json:"wall_ratio"`
+	CPURatio   float64 `json:"cpu_ratio"`
+	RSSRatio   float64 `json:"rss_ratio"`
+}
+
+// Runs are the repetitions of one binary on one input.
+type Runs struct {
+	WallS       []float64 `json:"wall_s"`
+	CPUS        []float64 `json:"cpu_s"`
+	RSSMiB      []float64 `json:"rss_mib"`
+	OutputBytes int64     `json:"output_bytes"`
+	MedianWallS float64   `json:"median_wall_s"`
+	MedianCPUS  float64   `json:"median_cpu_s"`
+	MedianRSS   float64   `json:"median_rss_mib"`
+}
+
+// GoBench is one Go benchmark, medians over -count runs.
+type GoBench struct {
+	Name     string  `json:"name"`
+	Packages int     `json:"packages"`
+	NsOp     float64 `json:"ns_op"`
+	CPUNsOp  float64 `json:"cpu_ns_op"`
+	BOp      float64 `json:"b_op"`
+	AllocsOp float64 `json:"allocs_op"`
+	Samples  int     `json:"samples"`
+}
+
+// Growth is the factor from 1k to 10k Packages.
+type Growth struct {
+	Name   string  `json:"name"`
+	Wall   float64 `json:"ns_op"`
+	CPU    float64 `json:"cpu_ns_op"`
+	Allocs float64 `json:"allocs_op"`
+	Bytes  float64 `json:"b_op"`
+}
+
+// TargetRow is one target and whether it was met.
+type TargetRow struct {
+	What   string  `json:"what"`
+	Value  float64 `json:"value"`
+	Target float64 `json:"target"`
+	Met    bool    `json:"met"`
+}
+
+func main() {
+	sizesFlag := flag.String("sizes", "1000,10000,50000", "fleet sizes (Packages) for the end-to-end runs")
+	reps := flag.Int("reps", 5, "repetitions of each end-to-end run")
+	seed := flag.Int64("seed", 1, "fleet seed")
+	out := flag.String("out", "bench/results/latest.json", "results file")
+	work := flag.String("work", "bin/bench", "directory for the binaries and fleets")
+	benchCount := flag.Int("bench-count", 5, "go test -count for the Go benchmarks")
+	benchTime := flag.String("bench-time", "1s", "go test -benchtime for the Go benchmarks")
+	skipGo := flag.Bool("skip-go-bench", false, "skip the Go benchmarks")
+	from := flag.String("from", "", "measure nothing: recompute the growth and targets of this results file, print its report and rewrite it")
+	flag.Parse()
+	if *from != "" {
+		data, err := os.ReadFile(*from)
+		check(err)
+		var res Results
+		check(json.Unmarshal(data, &res))
+		res.Growth = growth(res.GoBench)
+		res.Targets = targets(res)
+		report(os.Stdout, res)
+		data, err = json.MarshalIndent(res, "", "  ")
+		check(err)
+		check(os.WriteFile(*from, append(data, '\n'), 0o644))
+		return
+	}
+	sizes, err := parseSizes(*sizesFlag)
+	check(err)
+	check(os.MkdirAll(*work, 0o755))
+
+	res := Results{Date: time.Now().UTC().Format(time.RFC3339), Commit: commit(), Reps: *reps, Seed: *seed}
+	res.Machine = machine()
+
+	fnBin, noopBin := filepath.Join(*work, "uds-egress-fn"), filepath.Join(*work, "noop")
+	logf("building %s and %s", fnBin, noopBin)
+	check(goCmd("build", "-o", fnBin, "./fn"))
+	check(goCmd("build", "-o", noopBin, "./bench/noop"))
+	res.Machine.FunctionSize, res.Machine.NoopSize = fileSize(fnBin), fileSize(noopBin)
+
+	for _, n := range sizes {
+		path := filepath.Join(*work, fmt.Sprintf("fleet-%d-seed%d.yaml", n, *seed))
+		check(writeFleet(path, n, *seed))
+		row := SizeRow{Packages: n, InputBytes: fileSize(path)}
+		logf("%d Packages (%.1f MB): %d runs of each binary, interleaved", n, float64(row.InputBytes)/1e6, *reps)
+		for r := 0; r < *reps; r++ {
+			for _, b := range []struct {
+				bin  string
+				runs *Runs
+			}{{fnBin, &row.Function}, {noopBin, &row.Baseline}} {
+				m, err := measure(b.bin, path)
+				check(err)
+				b.runs.WallS = append(b.runs.WallS, m.wall)
+				b.runs.CPUS = append(b.runs.CPUS, m.cpu)
+				b.runs.RSSMiB = append(b.runs.RSSMiB, m.rssMiB)
+				b.runs.OutputBytes = m.out
+			}
+		}
+		for _, r := range []*Runs{&row.Function, &row.Baseline} {
+			r.MedianWallS, r.MedianCPUS, r.MedianRSS = median(r.WallS), median(r.CPUS), median(r.RSSMiB)
+		}
+		row.WallRatio = row.Function.MedianWallS / row.Baseline.MedianWallS
+		row.CPURatio = row.Function.MedianCPUS / row.Baseline.MedianCPUS
+		row.RSSRatio = row.Function.MedianRSS / row.Baseline.MedianRSS
+		res.E2E = append(res.E2E, row)
+	}
+
+	if !*skipGo {
+		logf("Go benchmarks: planning and rendering (-count %d -benchtime %s)", *benchCount, *benchTime)
+		res.GoBench, err = goBenchmarks(*benchCount, *benchTime)
+		check(err)
+		res.Growth = growth(res.GoBench)
+	}
+	res.Machine.LoadAfter = loadavg()
+	res.Targets = targets(res)
+
+	report(os.Stdout, res)
+	data, err := json.MarshalIndent(res, "", "  ")
+	check(err)
+	check(os.MkdirAll(filepath.Dir(*out), 0o755))
+	check(os.WriteFile(*out, append(data, '\n'), 0o644))
+	logf("wrote %s", *out)
+}
+
+type measurement struct {
+	wall, cpu, rssMiB float64
+	out               int64
+}
+
+// measure runs bin with input on stdin; output is counted and dropped.
+func measure(bin, input string) (measurement, error) {
+	in, err := os.Open(input)
+	if err != nil {
+		return measurement{}, err
+	}
+	defer in.Close()
+	var stdout, stderr counter
+	cmd := exec.Command(bin)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, &stdout, &stderr
+	start := time.Now()
+	err = cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		return measurement{}, fmt.Errorf("%s < %s: %v (stderr %d bytes)", bin, input, err, stderr.n)
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return measurement{
+		wall:   wall.Seconds(),
+		cpu:    cpu.Seconds(),
+		rssMiB: float64(ru.Maxrss) / 1024, // KiB on Linux
+		out:    stdout.n,
+	}, nil
+}
+
+type counter struct{ n int64 }
+
+func (c *counter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+func writeFleet(path string, n int, seed int64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := fleetgen.Write(w, n, fleetgen.Pool(n), fleetgen.DefaultParticipants, seed); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// benchLine matches `go test -bench` output with cpu-ns/op (bench/benchcpu).
+var benchLine = regexp.MustCompile(`^Benchmark(\w+)/packages=(\d+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op\s+([\d.]+) cpu-ns/op\s+([\d.]+) B/op\s+([\d.]+) allocs/op`)
+
+func goBenchmarks(count int, benchtime string) ([]GoBench, error) {
+	var stdout bytes.Buffer
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "^Benchmark(Build|Render)$",
+		"-count", strconv.Itoa(count), "-benchtime", benchtime,
+		"./generators/plan", "./generators/render")
+	cmd.Env = goEnv()
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(&stdout, os.Stderr), os.Stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go test -bench: %v", err)
+	}
+	out := parseBench(stdout.String())
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no benchmark results in the output of go test")
+	}
+	return out, nil
+}
+
+// parseBench reads `go test -bench` output (with cpu-ns/op) into one
+// GoBench per benchmark and size, medians over the -count samples, in
+// first-seen order.
+func parseBench(output string) []GoBench {
+	type key struct {
+		name string
+		n    int
+	}
+	samples := map[key][][4]float64{}
+	var order []key
+	for _, line := range strings.Split(output, "\n") {
+		m := benchLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		n, _ := strconv.Atoi(m[2])
+		k := key{m[1], n}
+		if _, seen := samples[k]; !seen {
+			order = append(order, k)
+		}
+		var v [4]float64
+		for i := range v {
+			v[i], _ = strconv.ParseFloat(m[3+i], 64)
+		}
+		samples[k] = append(samples[k], v)
+	}
+	var out []GoBench
+	for _, k := range order {
+		s := samples[k]
+		col := func(i int) float64 {
+			xs := make([]float64, len(s))
+			for j := range s {
+				xs[j] = s[j][i]
+			}
+			return median(xs)
+		}
+		name := map[string]string{"Build": "plan", "Render": "render"}[k.name]
+		out = append(out, GoBench{Name: name, Packages: k.n, NsOp: col(0), CPUNsOp: col(1), BOp: col(2), AllocsOp: col(3), Samples: len(s)})
+	}
+	return out
+}
+
+func growth(bs []GoBench) []Growth {
+	find := func(name string, n int) (GoBench, bool) {
+		for _, b := range bs {
+			if b.Name == name && b.Packages == n {
+				return b, true
+			}
+		}
+		return GoBench{}, false
+	}
+	var out []Growth
+	var sum [2]GoBench
+	for _, name := range []string{"plan", "render"} {
+		a, okA := find(name, 1000)
+		b, okB := find(name, 10000)
+		if !okA || !okB {
+			continue
+		}
+		out = append(out, Growth{Name: name, Wall: b.NsOp / a.NsOp, CPU: b.CPUNsOp / a.CPUNsOp, Allocs: b.AllocsOp / a.AllocsOp, Bytes: b.BOp / a.BOp})
+		for i, x := range []GoBench{a, b} {
+			sum[i].NsOp += x.NsOp
+			sum[i].CPUNsOp += x.CPUNsOp
+			sum[i].AllocsOp += x.AllocsOp
+			sum[i].BOp += x.BOp
+		}
+	}
+	if len(out) == 2 {
+		a, b := sum[0], sum[1]
+		out = append(out, Growth{Name: "plan+render", Wall: b.NsOp / a.NsOp, CPU: b.CPUNsOp / a.CPUNsOp, Allocs: b.AllocsOp / a.AllocsOp, Bytes: b.BOp / a.BOp})
+	}
+	return out
+}
+
+func targets(res Results) []TargetRow {
+	var out []TargetRow
+	for _, row := range res.E2E {
+		if row.Packages == 10000 {
+			out = append(out,
+				TargetRow{What: "wall time, function / baseline, 10k Packages", Value: row.WallRatio, Target: targetTimeRatio},
+				TargetRow{What: "CPU time, function / baseline, 10k Packages", Value: row.CPURatio, Target: targetTimeRatio})
+		}
+	}
+	for _, row := range res.E2E {
+		out = append(out, TargetRow{What: fmt.Sprintf("peak RSS, function / baseline, %s Packages", short(row.Packages)), Value: row.RSSRatio, Target: targetRSSRatio})
+	}
+	for _, g := range res.Growth {
+		if g.Name == "plan+render" {
+			out = append(out, TargetRow{What: "plan+render ns/op, 1k -> 10k Packages", Value: g.Wall, Target: targetGrowth})
+		}
+	}
+	for i := range out {
+		out[i].Met = out[i].Value <= out[i].Target
+	}
+	return out
+}
+
+func report(w io.Writer, res Results) {
+	m := res.Machine
+	fmt.Fprintf(w, "\n%s, %d cores, %d GiB, %s %s, load %s -> %s, commit %s\n", m.CPU, m.Cores, m.MemoryGiB, m.Go, m.OS, m.LoadBefore, m.LoadAfter, res.Commit)
+	fmt.Fprintf(w, "\nEnd to end, median of %d runs (wall s / CPU s / peak RSS MiB):\n\n", res.Reps)
+	fmt.Fprintln(w, "| Packages | input MB | uds-egress-fn wall | CPU | RSS | no-op baseline wall | CPU | RSS | wall ratio | CPU ratio | RSS ratio |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range res.E2E {
+		fmt.Fprintf(w, "| %s | %.1f | %.2f s | %.2f s | %.0f MiB | %.2f s | %.2f s | %.0f MiB | %.2f | %.2f | %.2f |\n",
+			short(r.Packages), float64(r.InputBytes)/1e6,
+			r.Function.MedianWallS, r.Function.MedianCPUS, r.Function.MedianRSS,
+			r.Baseline.MedianWallS, r.Baseline.MedianCPUS, r.Baseline.MedianRSS,
+			r.WallRatio, r.CPURatio, r.RSSRatio)
+	}
+	if len(res.GoBench) > 0 {
+		fmt.Fprintln(w, "\nGo benchmarks (median of -count runs):")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| step | Packages | ns/op | cpu-ns/op | B/op | allocs/op |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
+		for _, b := range res.GoBench {
+			fmt.Fprintf(w, "| %s | %s | %.0f | %.0f | %.0f | %.0f |\n", b.Name, short(b.Packages), b.NsOp, b.CPUNsOp, b.BOp, b.AllocsOp)
+		}
+		fmt.Fprintln(w, "\nGrowth 1k -> 10k Packages (10x the input; near 10 is linear):")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| step | ns/op | cpu-ns/op | allocs/op | B/op |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+		for _, g := range res.Growth {
+			fmt.Fprintf(w, "| %s | %.2fx | %.2fx | %.2fx | %.2fx |\n", g.Name, g.Wall, g.CPU, g.Allocs, g.Bytes)
+		}
+	}
+	fmt.Fprintln(w, "\nTargets:")
+	fmt.Fprintln(w)
+	for _, t := range res.Targets {
+		verdict := "met"
+		if !t.Met {
+			verdict = "NOT met"
+		}
+		fmt.Fprintf(w, "  %-50s %6.2f (target <= %.1f) %s\n", t.What, t.Value, t.Target, verdict)
+	}
+	fmt.Fprintln(w)
+}
+
+func machine() Machine {
+	m := Machine{Cores: runtime.NumCPU(), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH, LoadBefore: loadavg()}
+	if out, err := exec.Command("go", "env", "GOVERSION").Output(); err == nil {
+		m.Go = strings.TrimSpace(string(out))
+	}
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int
+		fmt.Sscanf(string(data), "MemTotal: %d kB", &kb)
+		m.MemoryGiB = int((float64(kb)/(1<<20) + 0.5))
+	}
+	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(data))
+	}
+	return m
+}
+
+// commit names the code measured: HEAD, and "+changes" when the work tree
+// differs from it in Go sources.
+func commit() string {
+	out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	c := strings.TrimSpace(string(out))
+	if diff, err := exec.Command("git", "status", "--porcelain", "--", "*.go", "go.mod", "go.sum").Output(); err == nil && len(bytes.TrimSpace(diff)) > 0 {
+		c += "+changes"
+	}
+	return c
+}
+
+func loadavg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func goCmd(args ...string) error {
+	cmd := exec.Command("go", args...)
+	cmd.Env = goEnv()
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	return cmd.Run()
+}
+
+// goEnv pins the installed toolchain and static builds, as the Makefile.
+func goEnv() []string {
+	return append(os.Environ(), "GOTOOLCHAIN=local", "CGO_ENABLED=0")
+}
+
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("-sizes: %q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func short(n int) string {
+	if n >= 1000 && n%1000 == 0 {
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return strconv.Itoa(n)
+}
+
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
