@@ -71,14 +71,40 @@ var (
 
 // readResourceList parses a config.kubernetes.io/v1 ResourceList.
 func readResourceList(r io.Reader) (*resourceList, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxInputBytes+1))
+	data, err := readCapped(r, MaxInputBytes)
 	if err != nil {
-		return nil, fmt.Errorf("reading the input: %w", err)
-	}
-	if len(data) > MaxInputBytes {
-		return nil, fmt.Errorf("the input is larger than %d MiB; split the package or raise the limit", MaxInputBytes>>20)
+		return nil, err
 	}
 	return parseResourceList(data)
+}
+
+// readCapped reads all of r in chunks, refusing more than limit bytes as
+// soon as it sees them. Chunks are joined once at the end, so memory peaks
+// at twice the input instead of io.ReadAll's repeated doubling.
+func readCapped(r io.Reader, limit int) ([]byte, error) {
+	const chunk = 4 << 20
+	var parts [][]byte
+	total := 0
+	for {
+		buf := make([]byte, chunk)
+		n, err := io.ReadFull(r, buf)
+		parts = append(parts, buf[:n])
+		total += n
+		if total > limit {
+			return nil, fmt.Errorf("the input is larger than %d MiB; split the package or render it in parts", limit>>20)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the input: %w", err)
+		}
+	}
+	data := make([]byte, 0, total)
+	for _, p := range parts {
+		data = append(data, p...)
+	}
+	return data, nil
 }
 
 // parseResourceList reads the input, splitting block-style input into
