@@ -85,7 +85,7 @@ func retag(fs []diag.Finding, code diag.Code) []diag.Finding {
 func (d *decoder) configFields(top []field, section string, topKeys []string, s *Settings, asStrings bool) {
 	for _, f := range top {
 		if !slices.Contains(topKeys, f.key) {
-			d.fail(diag.ConfigUnknownKey, f.key, "functionConfig has unknown key %q%s", f.key, suggest(f.key, topKeys))
+			d.fail(diag.ConfigUnknownKey, join("", f.key), "functionConfig has unknown key %q%s", f.key, suggest(f.key, topKeys))
 		}
 		if f.key != section {
 			continue
