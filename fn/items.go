@@ -36,10 +36,11 @@ func lookup(n *yaml.Node, keys ...string) *yaml.Node {
 	return n
 }
 
-// text returns the scalar value at keys, "" when absent or not a scalar.
+// text returns the scalar value at keys, "" when absent, null or not a
+// scalar ("key:" and "key: null" are the same null).
 func text(n *yaml.Node, keys ...string) string {
 	v := lookup(n, keys...)
-	if v == nil || v.Kind != yaml.ScalarNode {
+	if v == nil || v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
 		return ""
 	}
 	return v.Value
