@@ -92,7 +92,8 @@ func (d *decoder) mapping(n *yaml.Node, path string) (fields []field, ok bool) {
 	seen := make(map[string]bool, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := resolve(n.Content[i])
-		if k == nil || k.Kind != yaml.ScalarNode {
+		if k == nil || k.Kind != yaml.ScalarNode || k.Tag == "!!null" {
+			// A null key ("": or ~:) names no field however it is spelled.
 			d.fail(diag.InvalidType, path, "%s has a key that is not a string (%s)", path, describe(k))
 			continue
 		}
