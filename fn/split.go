@@ -47,6 +47,7 @@ func splitResourceList(data []byte) (rawSections, bool) {
 	if i < len(lines) && isDocStart(lines[i]) {
 		i++
 	}
+	sawItems := false
 	for i < len(lines) {
 		line := lines[i]
 		switch {
@@ -72,6 +73,10 @@ func splitResourceList(data []byte) (rawSections, bool) {
 			last--
 		}
 		if string(key) == "items" {
+			if s.items != nil || sawItems {
+				return s, false // twice: the parser reports it (or a scalar ran on)
+			}
+			sawItems = true
 			if v := bytes.TrimSpace(rest); len(v) > 0 && string(v) != "[]" {
 				return s, false // flow style or a scalar: the parser explains it
 			}
