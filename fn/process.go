@@ -116,14 +116,11 @@ func process(rl *resourceList) (output, error) {
 // generate objects, in input order. Subjects with a nil Package were
 // already rejected but still hold their namespace for rule 11.
 func admit(subjects []validate.Subject) ([]plan.Admitted, []diag.Finding) {
-	fleet := make([]validate.Subject, len(subjects))
+	refs := make([]*diag.Ref, len(subjects))
 	for i, s := range subjects {
-		fleet[i] = s
-		if s.Package == nil {
-			fleet[i].Package = &schemas.Package{Metadata: schemas.ObjectMeta{Name: s.Ref.Name, Namespace: s.Ref.Namespace}}
-		}
+		refs[i] = s.Ref
 	}
-	rejected := validate.Fleet(fleet)
+	rejected := validate.Fleet(refs)
 	var out []plan.Admitted
 	var findings []diag.Finding
 	for i, s := range subjects {

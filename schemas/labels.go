@@ -16,16 +16,6 @@ type Label struct {
 // map (random order) would make names unstable.
 type Labels []Label
 
-// Get returns the value for key and whether it is present.
-func (l Labels) Get(key string) (string, bool) {
-	for _, kv := range l {
-		if kv.Key == key {
-			return kv.Value, true
-		}
-	}
-	return "", false
-}
-
 // Values returns the values in written order.
 func (l Labels) Values() []string {
 	out := make([]string, len(l))

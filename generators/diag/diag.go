@@ -40,9 +40,8 @@ type Ref struct {
 	// input annotations say so.
 	File  string
 	Index int
-	// Position is the object's index in ResourceList.items (-1 for the
-	// functionConfig), used when the
-	// object has no usable name.
+	// Position is the object's index in the output's items (-1 for the
+	// functionConfig), used when the object has no usable name.
 	Position int
 }
 

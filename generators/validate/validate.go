@@ -73,29 +73,30 @@ func hasHost(pkg *schemas.Package) bool {
 }
 
 // Fleet applies the rules that look across Packages (rule 11 and duplicate
-// Packages), in input order: the first Package in a namespace keeps it.
-// It returns findings keyed by the index of the Package they reject.
-func Fleet(subjects []Subject) map[int][]diag.Finding {
+// Packages), in input order: the first Package in a namespace keeps it, even
+// one rejected by other rules, so one run reports both problems. It takes
+// the Packages' references (name and namespace as written) and returns
+// findings keyed by the index of the Package they reject.
+func Fleet(refs []*diag.Ref) map[int][]diag.Finding {
 	out := map[int][]diag.Finding{}
 	firstInNS := map[string]int{}
-	for i, s := range subjects {
-		md := s.Package.Metadata
-		if md.Namespace == "" || md.Name == "" {
+	for i, ref := range refs {
+		if ref.Namespace == "" || ref.Name == "" {
 			continue
 		}
-		j, taken := firstInNS[md.Namespace]
+		j, taken := firstInNS[ref.Namespace]
 		if !taken {
-			firstInNS[md.Namespace] = i
+			firstInNS[ref.Namespace] = i
 			continue
 		}
-		other := subjects[j].Package.Metadata.Name
-		if other == md.Name {
-			out[i] = append(out[i], diag.New(diag.DuplicatePackage, s.Ref, "metadata.name",
-				"Package %s/%s appears twice in the input; only the first one is used: remove the duplicate", md.Namespace, md.Name))
+		other := refs[j].Name
+		if other == ref.Name {
+			out[i] = append(out[i], diag.New(diag.DuplicatePackage, ref, "metadata.name",
+				"Package %s/%s appears twice in the input; only the first one is used: remove the duplicate", ref.Namespace, ref.Name))
 			continue
 		}
-		out[i] = append(out[i], diag.New(diag.NamespaceTaken, s.Ref, "metadata.namespace",
-			"namespace %q already has Package %q; UDS allows one Package per namespace: merge the allow entries into %q or move this Package", md.Namespace, other, other))
+		out[i] = append(out[i], diag.New(diag.NamespaceTaken, ref, "metadata.namespace",
+			"namespace %q already has Package %q; UDS allows one Package per namespace: merge the allow entries into %q or move this Package", ref.Namespace, other, other))
 	}
 	return out
 }

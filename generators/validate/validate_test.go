@@ -612,7 +612,11 @@ func TestFleet(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			ss := subjects(t, c.in...)
-			got := validate.Fleet(ss)
+			refs := make([]*diag.Ref, len(ss))
+			for i, s := range ss {
+				refs[i] = s.Ref
+			}
+			got := validate.Fleet(refs)
 			total := 0
 			for _, fs := range got {
 				total += len(fs)
