@@ -44,7 +44,7 @@ e2e: build tools
 
 ## e2e-istio: Istio's own validation (protojson, CRD schemas + CEL, istioctl validate/analyze) of every
 ## golden and example output; istioctl is built from source once and cached in e2e/.cache
-ISTIO_CHECK_FILES = $(filter-out %/bad-input/expected.yaml %/sidecar-foreign-gateway-and-vs/expected.yaml,$(wildcard fn/testdata/golden/*/expected.yaml)) \
+ISTIO_CHECK_FILES = $(filter-out %/bad-input/expected.yaml %/sidecar-foreign-gateway-and-vs/expected.yaml,$(wildcard internal/pipeline/testdata/golden/*/expected.yaml)) \
 	examples/kustomize-ambient/expected.yaml examples/kustomize-sidecar/expected.yaml \
 	examples/kpt-pipeline/expected.yaml examples/ci/expected.yaml
 e2e-istio:
@@ -67,11 +67,11 @@ image:
 	printf 'nogroup:x:65534:\n' >$(IMAGE_CONTEXT)/group
 	docker build -f Dockerfile -t $(IMAGE) $(IMAGE_CONTEXT)
 
-## fuzz: each fuzz target for FUZZTIME (default 30s); crashers land in fn/testdata/fuzz
+## fuzz: each fuzz target for FUZZTIME (default 30s); crashers land in internal/krmio/testdata/fuzz and internal/pipeline/testdata/fuzz
 FUZZTIME ?= 30s
 fuzz:
-	go test ./fn -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME)
-	go test ./fn -run='^$$' -fuzz='^FuzzPipeline$$' -fuzztime=$(FUZZTIME)
+	go test ./internal/krmio -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME)
+	go test ./internal/pipeline -run='^$$' -fuzz='^FuzzPipeline$$' -fuzztime=$(FUZZTIME)
 
 ## tools: kustomize $(KUSTOMIZE_VERSION) in bin/tools (skipped when already there)
 tools:

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/uds-egress-fn/uds-egress-fn/generators/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 )
 
 // --help and --doc are rendered from doc.md: it must name every result code.

@@ -8,7 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/uds-egress-fn/uds-egress-fn/generators/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 )
 
 // decoder walks YAML nodes and records every type problem with its field

@@ -10,7 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/util/validation"
 
-	"github.com/uds-egress-fn/uds-egress-fn/generators/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 )
 
 // configKeys are the settings keys, shared by EgressConfig.spec and

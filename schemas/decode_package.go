@@ -6,7 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/uds-egress-fn/uds-egress-fn/generators/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 )
 
 // DecodePackage reads a Package object node strictly. Findings carry the

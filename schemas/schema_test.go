@@ -23,7 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/uds-egress-fn/uds-egress-fn/generators/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 )
 
 // schemaNode is one decoded JSON Schema object.

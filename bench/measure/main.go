@@ -5,8 +5,8 @@
 //     (default 1k, 10k and 50k Packages), several repetitions interleaved
 //     so a change in the machine's load hits both alike: wall time, CPU time
 //     (user + system) and peak RSS from the kernel's rusage of the child;
-//   - runs the Go benchmarks of planning and rendering (generators/plan,
-//     generators/render) and prints their growth from 1k to 10k Packages;
+//   - runs the Go benchmarks of planning and rendering (internal/generators/plan,
+//     internal/generators/render) and prints their growth from 1k to 10k Packages;
 //   - prints the ratios against the targets and writes everything to
 //     bench/results/latest.json (bench/plot draws docs/performance.png from
 //     it).
@@ -259,7 +259,7 @@ func goBenchmarks(count int, benchtime string) ([]GoBench, error) {
 	var stdout bytes.Buffer
 	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "^Benchmark(Build|Render)$",
 		"-count", strconv.Itoa(count), "-benchtime", benchtime,
-		"./generators/plan", "./generators/render")
+		"./internal/generators/plan", "./internal/generators/render")
 	cmd.Env = goEnv()
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(&stdout, os.Stderr), os.Stderr
 	if err := cmd.Run(); err != nil {

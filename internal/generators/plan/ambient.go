@@ -1,0 +1,229 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/naming"
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
+)
+
+// Identity is who may connect: a SPIFFE principal (ServiceAccount) or, when
+// the entry names no ServiceAccount, a whole namespace.
+type Identity struct {
+	Principal string
+	Namespace string
+}
+
+// PortRule is one AuthorizationPolicy rule: the identities allowed to reach
+// one port of a host. Both lists are sorted and de-duplicated.
+type PortRule struct {
+	Port       int
+	Principals []string
+	Namespaces []string
+}
+
+// AmbientHost is the shared egress intent for one external host.
+type AmbientHost struct {
+	Host string
+	// Ports in first-seen order (ServiceEntry ports).
+	Ports []PortProtocol
+	// Rules, one per port in ascending order (AuthorizationPolicy rules).
+	Rules []PortRule
+	// Users are the Packages owning a rule on this host.
+	Users Users
+	// ServiceEntryName and PolicyName are the object names.
+	ServiceEntryName string
+	PolicyName       string
+
+	owners map[int]*identitySet
+	first  *hostRequest
+	ref    *diag.Ref
+}
+
+// AmbientPlan is everything ambient mode generates.
+type AmbientPlan struct {
+	Hosts []*AmbientHost
+	// Users are all Packages owning any host rule (the waypoint's users).
+	Users Users
+}
+
+// participant is a remoteGenerated: Anywhere entry: its identity joins every
+// host's rules, on all ports (ports == nil) or only the listed ones.
+type participant struct {
+	id    Identity
+	ports []int
+	// widening is the identity-namespace info for a participant without a
+	// serviceAccount; it is only reported when some host exists.
+	widening *diag.Finding
+}
+
+type identitySet struct {
+	principals map[string]bool
+	namespaces map[string]bool
+}
+
+func (s *identitySet) add(id Identity) {
+	if s.principals == nil {
+		s.principals, s.namespaces = map[string]bool{}, map[string]bool{}
+	}
+	if id.Principal != "" {
+		s.principals[id.Principal] = true
+	} else {
+		s.namespaces[id.Namespace] = true
+	}
+}
+
+type ambientBuilder struct {
+	settings     schemas.Settings
+	conflicts    conflictIndex
+	hosts        map[string]*AmbientHost
+	plan         AmbientPlan
+	participants []participant
+	findings     []diag.Finding
+}
+
+func newAmbientBuilder(s schemas.Settings) *ambientBuilder {
+	return &ambientBuilder{settings: s, conflicts: conflictIndex{}, hosts: map[string]*AmbientHost{}}
+}
+
+// identity returns who an entry speaks for, and the info finding that names
+// a namespace-wide identity.
+func (b *ambientBuilder) identity(a Admitted, entry *schemas.Allow, path string) (Identity, *diag.Finding) {
+	ns := a.Package.Metadata.Namespace
+	if entry.ServiceAccount != "" {
+		return Identity{Principal: fmt.Sprintf("%s/ns/%s/sa/%s", b.settings.TrustDomain, ns, entry.ServiceAccount)}, nil
+	}
+	f := diag.New(diag.NamespaceIdentity, a.Ref, path,
+		"%s names no serviceAccount, so every workload in namespace %q is allowed (namespace-wide source); set serviceAccount to narrow it to one identity", path, ns)
+	return Identity{Namespace: ns}, &f
+}
+
+// add admits one ambient Package, or rejects it on a conflict.
+func (b *ambientBuilder) add(a Admitted) {
+	reqs := requestsOf(a.Package)
+	if f := b.conflicts.check(a, reqs); f != nil {
+		b.findings = append(b.findings, *f)
+		return
+	}
+	id := a.ID()
+	identities := map[int]Identity{}
+	for i := range reqs {
+		r := &reqs[i]
+		ident, ok := identities[r.index]
+		if !ok {
+			var widening *diag.Finding
+			ident, widening = b.identity(a, r.entry, r.path)
+			identities[r.index] = ident
+			if widening != nil {
+				b.findings = append(b.findings, *widening)
+			}
+		}
+		h := b.hosts[r.host]
+		if h == nil {
+			h = &AmbientHost{Host: r.host, owners: map[int]*identitySet{}, first: r, ref: a.Ref}
+			b.hosts[r.host] = h
+			b.plan.Hosts = append(b.plan.Hosts, h)
+		}
+		h.Ports = addPort(h.Ports, r.pp)
+		if h.owners[r.pp.Port] == nil {
+			h.owners[r.pp.Port] = &identitySet{}
+		}
+		h.owners[r.pp.Port].add(ident)
+		h.Users.Add(id)
+		b.plan.Users.Add(id)
+	}
+	for i := range a.Package.AllowEntries() {
+		e := &a.Package.Spec.Network.Allow[i]
+		if e.RemoteGenerated != schemas.RemoteAnywhere || e.Direction != schemas.DirectionEgress || e.RemoteProtocol == schemas.ProtocolUDP {
+			continue
+		}
+		id, widening := b.identity(a, e, fmt.Sprintf("spec.network.allow[%d]", i))
+		b.participants = append(b.participants, participant{id: id, ports: e.ExplicitPorts(), widening: widening})
+	}
+}
+
+// finish computes rules and names once every Package is in.
+func (b *ambientBuilder) finish() (AmbientPlan, []diag.Finding) {
+	anyPort := &identitySet{}
+	byPort := map[int]*identitySet{}
+	for _, p := range b.participants {
+		if p.widening != nil && len(b.plan.Hosts) > 0 {
+			b.findings = append(b.findings, *p.widening)
+		}
+		if p.ports == nil {
+			anyPort.add(p.id)
+			continue
+		}
+		for _, port := range p.ports {
+			if byPort[port] == nil {
+				byPort[port] = &identitySet{}
+			}
+			byPort[port].add(p.id)
+		}
+	}
+	seNames, apNames := naming.NewRegistry(naming.MaxNameLength), naming.NewRegistry(naming.MaxNameLength)
+	for _, h := range b.plan.Hosts {
+		ports := make([]int, 0, len(h.owners))
+		for port := range h.owners {
+			ports = append(ports, port)
+		}
+		sort.Ints(ports)
+		h.Rules = make([]PortRule, len(ports))
+		for i, port := range ports {
+			h.Rules[i] = PortRule{
+				Port:       port,
+				Principals: union(h.owners[port].principals, anyPort.principals, principalsOf(byPort[port])),
+				Namespaces: union(h.owners[port].namespaces, anyPort.namespaces, namespacesOf(byPort[port])),
+			}
+		}
+		h.ServiceEntryName = b.claim(seNames, "ambient-se-", h)
+		h.PolicyName = b.claim(apNames, "ambient-ap-", h)
+	}
+	return b.plan, b.findings
+}
+
+func (b *ambientBuilder) claim(r *naming.Registry, prefix string, h *AmbientHost) string {
+	name, hashed := r.Claim(naming.Sanitize(prefix+h.Host), h.Host)
+	if hashed {
+		b.findings = append(b.findings, hashedWarning(h.ref, h.first.path+".remoteHost", h.Host, name))
+	}
+	return name
+}
+
+func hashedWarning(ref *diag.Ref, path, key, name string) diag.Finding {
+	return diag.New(diag.NameHashed, ref, path,
+		"the UDS name formula gives %q no usable name of its own (empty, too long for the kind — Istio Gateway names are at most 63 characters — or the same as another host's or selector's), so its object is named %q", key, name)
+}
+
+func principalsOf(s *identitySet) map[string]bool {
+	if s == nil {
+		return nil
+	}
+	return s.principals
+}
+
+func namespacesOf(s *identitySet) map[string]bool {
+	if s == nil {
+		return nil
+	}
+	return s.namespaces
+}
+
+// union returns the sorted keys of all sets.
+func union(sets ...map[string]bool) []string {
+	n := 0
+	for _, s := range sets {
+		n += len(s)
+	}
+	out := make([]string, 0, n)
+	for _, s := range sets {
+		for k := range s {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}

@@ -1,0 +1,53 @@
+package plan
+
+import (
+	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/naming"
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
+)
+
+// Build plans both modes. Packages are taken in input order; conflicts are
+// checked per mode, and a rejected Package contributes nothing.
+func Build(in Input) (Plan, []diag.Finding) {
+	amb := newAmbientBuilder(in.Settings)
+	side := newSidecarBuilder(in.Settings, in.Env)
+	for _, a := range in.Packages {
+		if a.Package.Mode() == schemas.ModeSidecar {
+			side.add(a)
+		} else {
+			amb.add(a)
+		}
+	}
+	var p Plan
+	var ambFindings, sideFindings []diag.Finding
+	p.Ambient, ambFindings = amb.finish()
+	p.Sidecar, sideFindings = side.finish()
+	findings := append(ambFindings, sideFindings...)
+	return p, append(findings, shortenedKeys(in.Packages, p)...)
+}
+
+// shortenedKeys warns once per Package whose uds.dev/user-* annotation key
+// had to be shortened.
+func shortenedKeys(pkgs []Admitted, p Plan) []diag.Finding {
+	used := map[PackageID]bool{}
+	for _, id := range p.Ambient.Users.List() {
+		used[id] = true
+	}
+	for _, h := range p.Sidecar.Hosts {
+		for _, id := range h.Users.List() {
+			used[id] = true
+		}
+	}
+	var out []diag.Finding
+	for _, a := range pkgs {
+		id := a.ID()
+		if !used[id] {
+			continue
+		}
+		if key, short := naming.AnnotationKey(id.Name, id.Namespace); short {
+			out = append(out, diag.New(diag.AnnotationHashed, a.Ref, "metadata.name",
+				"the annotation key uds.dev/user-%s-%s is longer than Kubernetes allows (63 characters after the prefix), so the shared objects carry %q instead", id.Name, id.Namespace, key))
+		}
+	}
+	return out
+}

@@ -1,0 +1,234 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/naming"
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
+)
+
+// LocalServiceEntry is a sidecar Package's own ServiceEntry for one host.
+type LocalServiceEntry struct {
+	Name  string
+	Host  string
+	Ports []PortProtocol
+}
+
+// WorkloadSidecar is a REGISTRY_ONLY Sidecar for one distinct selector; a
+// nil Selector means every pod in the namespace.
+type WorkloadSidecar struct {
+	Name     string
+	Selector schemas.Labels
+}
+
+// SidecarPackage is what one sidecar-mode Package generates in its namespace.
+type SidecarPackage struct {
+	ID             PackageID
+	Generation     int64
+	UID            string
+	ServiceEntries []LocalServiceEntry
+	Sidecars       []WorkloadSidecar
+}
+
+// SharedHost is the egress gateway's intent for one host.
+type SharedHost struct {
+	Host  string
+	Ports []PortProtocol
+	Users Users
+	// Object names in the gateway namespace.
+	GatewayName        string
+	VirtualServiceName string
+	ServiceEntryName   string
+
+	first *hostRequest
+	ref   *diag.Ref
+}
+
+// SidecarPlan is everything sidecar mode generates.
+type SidecarPlan struct {
+	Packages []*SidecarPackage
+	Hosts    []*SharedHost
+	// GatewayPorts and GatewayPortsSource say which ports the egress
+	// gateway exposes and where that came from.
+	GatewayPorts       []int
+	GatewayPortsSource string
+}
+
+type sidecarBuilder struct {
+	settings  schemas.Settings
+	env       Environment
+	conflicts conflictIndex
+	hosts     map[string]*SharedHost
+	plan      SidecarPlan
+	findings  []diag.Finding
+}
+
+func newSidecarBuilder(s schemas.Settings, env Environment) *sidecarBuilder {
+	b := &sidecarBuilder{settings: s, env: env, conflicts: conflictIndex{}, hosts: map[string]*SharedHost{}}
+	switch {
+	case env.GatewayServiceFound:
+		b.plan.GatewayPorts = env.GatewayServicePorts
+		b.plan.GatewayPortsSource = fmt.Sprintf("Service %s/%s in the input", s.GatewayNamespace, s.GatewayService)
+	case s.GatewayPortsSet:
+		b.plan.GatewayPorts = s.GatewayPorts
+		b.plan.GatewayPortsSource = "functionConfig gatewayPorts"
+	default:
+		b.plan.GatewayPorts = s.GatewayPorts
+		b.plan.GatewayPortsSource = "the UDS Core default (80 and 443)"
+	}
+	return b
+}
+
+// add admits one sidecar Package, or rejects it on a conflict.
+func (b *sidecarBuilder) add(a Admitted) {
+	reqs := requestsOf(a.Package)
+	if f := b.conflicts.check(a, reqs); f != nil {
+		b.findings = append(b.findings, *f)
+		return
+	}
+	if len(reqs) == 0 {
+		return
+	}
+	pkg := &SidecarPackage{ID: a.ID(), Generation: a.Package.Metadata.Generation, UID: a.Package.Metadata.UID}
+	local := map[string]int{}
+	firstPath := map[string]string{} // host -> path of the entry that first named it
+	selectors := map[string]bool{}
+	seNames, scNames := naming.NewRegistry(naming.MaxNameLength), naming.NewRegistry(naming.MaxNameLength)
+	warned := map[string]bool{}
+	for i := range reqs {
+		r := &reqs[i]
+		if j, ok := local[r.host]; ok {
+			pkg.ServiceEntries[j].Ports = addPort(pkg.ServiceEntries[j].Ports, r.pp)
+		} else {
+			local[r.host] = len(pkg.ServiceEntries)
+			firstPath[r.host] = r.path
+			pkg.ServiceEntries = append(pkg.ServiceEntries, LocalServiceEntry{Host: r.host, Ports: []PortProtocol{r.pp}})
+		}
+		if sel := selectorOf(r.entry); !selectors[sel.Canonical()] {
+			selectors[sel.Canonical()] = true
+			sc := WorkloadSidecar{Selector: sel}
+			sc.Name = b.claim(scNames, sidecarBaseName(pkg.ID.Name, sel), sel.Canonical(), a.Ref, r.path+".selector")
+			pkg.Sidecars = append(pkg.Sidecars, sc)
+		}
+		b.share(a, r)
+		b.warnPort(a, r)
+		if !warned[r.host] {
+			warned[r.host] = true
+			b.warnClaims(a, r)
+		}
+	}
+	for i := range pkg.ServiceEntries {
+		se := &pkg.ServiceEntries[i]
+		se.Name = b.claim(seNames, localServiceEntryBase(pkg.ID.Name, se), se.Host, a.Ref, firstPath[se.Host]+".remoteHost")
+	}
+	b.plan.Packages = append(b.plan.Packages, pkg)
+}
+
+// selectorOf returns the entry's selector, nil for "all pods" (no selector
+// or selector: {}).
+func selectorOf(a *schemas.Allow) schemas.Labels {
+	if len(a.Selector) == 0 {
+		return nil
+	}
+	return a.Selector
+}
+
+func sidecarBaseName(pkg string, sel schemas.Labels) string {
+	if sel == nil {
+		return naming.Sanitize(pkg + "-egress-default")
+	}
+	parts := make([]string, 0, 2*len(sel))
+	for _, kv := range sel {
+		parts = append(parts, kv.Key, kv.Value)
+	}
+	return naming.Sanitize(pkg + "-egress-" + strings.Join(parts, "-"))
+}
+
+func localServiceEntryBase(pkg string, se *LocalServiceEntry) string {
+	parts := make([]string, 0, 2*len(se.Ports))
+	for _, pp := range se.Ports {
+		parts = append(parts, fmt.Sprint(pp.Port), strings.ToLower(pp.Protocol))
+	}
+	return naming.Sanitize(pkg + "-egress-" + se.Host + "-" + strings.Join(parts, "-"))
+}
+
+func (b *sidecarBuilder) claim(r *naming.Registry, base, key string, ref *diag.Ref, path string) string {
+	name, hashed := r.Claim(base, key)
+	if hashed {
+		b.findings = append(b.findings, hashedWarning(ref, path, key, name))
+	}
+	return name
+}
+
+func (b *sidecarBuilder) share(a Admitted, r *hostRequest) {
+	h := b.hosts[r.host]
+	if h == nil {
+		h = &SharedHost{Host: r.host, first: r, ref: a.Ref}
+		b.hosts[r.host] = h
+		b.plan.Hosts = append(b.plan.Hosts, h)
+	}
+	h.Ports = addPort(h.Ports, r.pp)
+	h.Users.Add(a.ID())
+}
+
+// gatewayHost is the in-cluster name of the egress gateway Service.
+func (b *sidecarBuilder) gatewayHost() string {
+	s := b.settings
+	return fmt.Sprintf("%s.%s.svc.%s", s.GatewayService, s.GatewayNamespace, s.ClusterDomain)
+}
+
+func (b *sidecarBuilder) warnPort(a Admitted, r *hostRequest) {
+	if slices.Contains(b.plan.GatewayPorts, r.pp.Port) {
+		return
+	}
+	b.findings = append(b.findings, diag.New(diag.GatewayPort, a.Ref, portPath(r),
+		"the egress gateway does not expose port %d (its ports: %s, from %s), so traffic to %s:%d will not leave the mesh; istioctl analyze reports: Referenced host:port not found: %q. Add the port to the egress gateway Service (service.ports override of the istio-egress-gateway gateway chart)",
+		r.pp.Port, joinInts(b.plan.GatewayPorts), b.plan.GatewayPortsSource, r.host, r.pp.Port, fmt.Sprintf("%s:%d", b.gatewayHost(), r.pp.Port)))
+}
+
+// portPath points at the field that produced the port.
+func portPath(r *hostRequest) string {
+	if i := slices.Index(r.entry.Ports, r.pp.Port); i >= 0 {
+		return fmt.Sprintf("%s.ports[%d]", r.path, i)
+	}
+	if r.entry.Port != nil {
+		return r.path + ".port"
+	}
+	return r.path + ".remoteHost"
+}
+
+func (b *sidecarBuilder) warnClaims(a Admitted, r *hostRequest) {
+	claims := b.env.Claims[r.host]
+	if len(claims) == 0 {
+		return
+	}
+	b.findings = append(b.findings, diag.New(diag.HostClaimed, a.Ref, r.path+".remoteHost",
+		"host %s is already claimed by %s in the input; Istio will not behave properly when several Gateways or VirtualServices use the same host (istioctl analyze: Conflict with gateways / The VirtualServices ... define the same host). Remove the other object's claim or drop this entry",
+		r.host, strings.Join(claims, ", ")))
+}
+
+func joinInts(ports []int) string {
+	s := make([]string, len(ports))
+	for i, p := range ports {
+		s[i] = fmt.Sprint(p)
+	}
+	return strings.Join(s, ", ")
+}
+
+func (b *sidecarBuilder) finish() (SidecarPlan, []diag.Finding) {
+	gw, vs, se := naming.NewRegistry(naming.MaxLabelLength), naming.NewRegistry(naming.MaxNameLength), naming.NewRegistry(naming.MaxNameLength)
+	for _, h := range b.plan.Hosts {
+		path := h.first.path + ".remoteHost"
+		h.GatewayName = b.claim(gw, naming.Sanitize("gateway-"+h.Host), h.Host, h.ref, path)
+		h.VirtualServiceName = b.claim(vs, naming.Sanitize("egress-vs-"+h.Host), h.Host, h.ref, path)
+		h.ServiceEntryName = b.claim(se, naming.Sanitize("service-entry-"+h.Host), h.Host, h.ref, path)
+	}
+	if len(b.plan.Hosts) > 0 {
+		b.findings = append(b.findings, diag.New(diag.GatewayPortSource, nil, "",
+			"sidecar egress: the egress gateway exposes ports %s (from %s)", joinInts(b.plan.GatewayPorts), b.plan.GatewayPortsSource))
+	}
+	return b.plan, b.findings
+}

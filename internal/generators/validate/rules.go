@@ -1,0 +1,246 @@
+package validate
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/naming"
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
+)
+
+// entry is one allow entry with where it lives, as the rules see it.
+type entry struct {
+	pkg  *schemas.Package
+	ref  *diag.Ref
+	path string // spec.network.allow[i]
+	a    *schemas.Allow
+}
+
+func (e entry) at(field string) string { return e.path + "." + field }
+
+func (e entry) finding(code diag.Code, field, format string, args ...any) *diag.Finding {
+	path := e.path
+	if field != "" {
+		path = e.at(field)
+	}
+	f := diag.New(code, e.ref, path, format, args...)
+	return &f
+}
+
+// entryRule checks one allow entry.
+type entryRule func(e entry) []diag.Finding
+
+// entryRules run in the order of the UDS validator; all of them run, so one
+// pass reports every problem of an entry.
+var entryRules = []entryRule{
+	ruleRemoteRequired,
+	ruleRemoteCombinations,
+	ruleUDPGenerated,
+	ruleHostProtocol,
+	ruleHostIngress,
+	ruleHostFormat,
+	ruleServiceAccount,
+	rulePorts,
+}
+
+func one(f *diag.Finding) []diag.Finding {
+	if f == nil {
+		return nil
+	}
+	return []diag.Finding{*f}
+}
+
+func isL7(a *schemas.Allow) bool {
+	return a.RemoteProtocol == schemas.ProtocolTLS || a.RemoteProtocol == schemas.ProtocolHTTP
+}
+
+// Rule 1: an allow entry needs a remote.
+func ruleRemoteRequired(e entry) []diag.Finding {
+	a := e.a
+	if a.RemoteGenerated == "" && a.RemoteNamespace == nil && !a.HasRemoteSelector() && a.RemoteCidr == "" && a.RemoteHost == "" {
+		return one(e.finding(diag.MissingRemote, "",
+			"%s names no remote: set one of remoteGenerated, remoteNamespace, remoteSelector, remoteCidr or remoteHost", e.path))
+	}
+	return nil
+}
+
+// Rule 2: remotes that cannot be combined. Only the first clash is reported:
+// they all describe the same mistake.
+func ruleRemoteCombinations(e entry) []diag.Finding {
+	a := e.a
+	type other struct {
+		field string
+		set   bool
+	}
+	clash := func(main string, others ...other) *diag.Finding {
+		for _, o := range others {
+			if o.set {
+				field := o.field
+				if field == "TLS/HTTP remoteProtocol" {
+					field = "remoteProtocol"
+				}
+				return e.finding(diag.ConflictingRemote, field,
+					"%s cannot be combined with %s in one allow entry; split them into separate entries", main, o.field)
+			}
+		}
+		return nil
+	}
+	ns := a.RemoteNamespace != nil
+	if a.RemoteGenerated != "" {
+		return one(clash("remoteGenerated",
+			other{"remoteNamespace", ns}, other{"remoteSelector", a.HasRemoteSelector()},
+			other{"remoteCidr", a.RemoteCidr != ""}, other{"remoteHost", a.RemoteHost != ""},
+			other{"TLS/HTTP remoteProtocol", isL7(a)}))
+	}
+	if ns || a.HasRemoteSelector() {
+		return one(clash("remoteNamespace/remoteSelector",
+			other{"remoteCidr", a.RemoteCidr != ""}, other{"remoteHost", a.RemoteHost != ""},
+			other{"TLS/HTTP remoteProtocol", isL7(a)}))
+	}
+	if a.RemoteCidr != "" {
+		return one(clash("remoteCidr",
+			other{"remoteHost", a.RemoteHost != ""}, other{"TLS/HTTP remoteProtocol", isL7(a)}))
+	}
+	return nil
+}
+
+// Rule 3: UDP to TCP-only generated remotes.
+func ruleUDPGenerated(e entry) []diag.Finding {
+	switch e.a.RemoteGenerated {
+	case schemas.RemoteKubeAPI, schemas.RemoteKubeNodes, schemas.RemoteCloudMetadata:
+		if e.a.RemoteProtocol == schemas.ProtocolUDP {
+			return one(e.finding(diag.UDPGenerated, "remoteProtocol",
+				"remoteProtocol UDP cannot be used with remoteGenerated %s: that endpoint is TCP-only; remove remoteProtocol or use TCP", e.a.RemoteGenerated))
+		}
+	}
+	return nil
+}
+
+// Rule 4: remoteHost speaks TLS or HTTP only.
+func ruleHostProtocol(e entry) []diag.Finding {
+	p := e.a.RemoteProtocol
+	if e.a.RemoteHost != "" && (p == schemas.ProtocolTCP || p == schemas.ProtocolUDP) {
+		return one(e.finding(diag.HostProtocol, "remoteProtocol",
+			"remoteProtocol %s cannot be used with remoteHost: use TLS (the default) or HTTP for external egress, or remoteCidr for raw %s", p, p))
+	}
+	return nil
+}
+
+// Rule 5: remoteHost and L7 protocols are egress-only.
+func ruleHostIngress(e entry) []diag.Finding {
+	if e.a.Direction == schemas.DirectionIngress && (e.a.RemoteHost != "" || isL7(e.a)) {
+		return one(e.finding(diag.HostIngress, "direction",
+			"remoteHost and remoteProtocol TLS/HTTP only work with direction: Egress; this entry says Ingress"))
+	}
+	return nil
+}
+
+// Rules 6 and 7: the host must be a hostname Istio accepts.
+func ruleHostFormat(e entry) []diag.Finding {
+	h := e.a.RemoteHost
+	if h == "" {
+		return nil
+	}
+	if strings.Contains(h, "*") {
+		return one(e.finding(diag.HostWildcard, "remoteHost",
+			"remoteHost %q has a wildcard; UDS egress supports exact hosts only: list each host in its own entry", h))
+	}
+	if why := hostProblem(h); why != "" {
+		return one(e.finding(diag.HostInvalid, "remoteHost", "remoteHost %q is not a valid host: %s", truncate(h), why))
+	}
+	if lower := strings.ToLower(h); lower != h {
+		return one(e.finding(diag.HostUppercase, "remoteHost",
+			"remoteHost %q has upper-case letters; DNS names are case-insensitive and it is used as %q (write it in lower case to silence this)", h, lower))
+	}
+	return nil
+}
+
+// Rule 8: serviceAccount scope, and a name Kubernetes accepts.
+func ruleServiceAccount(e entry) []diag.Finding {
+	a := e.a
+	if a.ServiceAccount == "" {
+		return nil
+	}
+	anywhereEgress := a.RemoteGenerated == schemas.RemoteAnywhere && a.Direction == schemas.DirectionEgress
+	if e.pkg.Mode() != schemas.ModeAmbient || (a.RemoteHost == "" && !anywhereEgress) {
+		return one(e.finding(diag.ServiceAccount, "serviceAccount",
+			"serviceAccount only works in ambient mode on remoteHost entries or remoteGenerated: Anywhere Egress entries (this Package is in %s mode); remove it, or use selector to pick the pods", e.pkg.Mode()))
+	}
+	if errs := validation.IsDNS1123Subdomain(a.ServiceAccount); len(errs) > 0 {
+		return one(e.finding(diag.InvalidValue, "serviceAccount",
+			"serviceAccount %q is not a valid ServiceAccount name: %s", truncate(a.ServiceAccount), strings.Join(errs, "; ")))
+	}
+	return nil
+}
+
+// Rule 9: ports are 1-65535.
+func rulePorts(e entry) []diag.Finding {
+	var out []diag.Finding
+	check := func(field string, p int) {
+		if p < 1 || p > 65535 {
+			out = append(out, *e.finding(diag.PortInvalid, field, "%s must be a port number from 1 to 65535, got %d", e.at(field), p))
+		}
+	}
+	if e.a.Port != nil {
+		check("port", *e.a.Port)
+	}
+	for i, p := range e.a.Ports {
+		check(fmt.Sprintf("ports[%d]", i), p)
+	}
+	return out
+}
+
+func truncate(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
+	}
+	return s
+}
+
+// PolicyName is the name the UDS operator gives the NetworkPolicy of an
+// allow entry (network/generate.ts generateName, prefixed in policies.ts).
+// remoteHost, remoteCidr and ports are not part of it.
+func PolicyName(pkgName string, a *schemas.Allow) string {
+	name := a.Description
+	if name == "" {
+		var tokens []string
+		if a.Selector == nil {
+			tokens = append(tokens, "all pods")
+		} else {
+			tokens = appendNonEmpty(tokens, a.Selector.Values()...)
+		}
+		if a.RemoteGenerated != "" {
+			tokens = append(tokens, a.RemoteGenerated)
+		} else {
+			if a.RemoteNamespace != nil {
+				tokens = appendNonEmpty(tokens, *a.RemoteNamespace)
+			}
+			// The operator keeps remoteSelector values as one nested array,
+			// which JavaScript joins with commas (an empty one joins to "").
+			remote := "all pods"
+			if a.RemoteSelector != nil {
+				remote = strings.Join(a.RemoteSelector.Values(), ",")
+			}
+			tokens = append(tokens, remote)
+		}
+		if a.RemoteProtocol == schemas.ProtocolUDP {
+			tokens = append(tokens, "UDP")
+		} else {
+			tokens = append(tokens, "TCP")
+		}
+		name = strings.Join(tokens, "-")
+	}
+	return naming.Sanitize("allow-" + pkgName + "-" + a.Direction + "-" + name)
+}
+
+func appendNonEmpty(tokens []string, vals ...string) []string {
+	for _, v := range vals {
+		if v != "" {
+			tokens = append(tokens, v)
+		}
+	}
+	return tokens
+}

@@ -1,0 +1,93 @@
+package krmio
+
+import (
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxExpandedNodes bounds how many nodes alias expansion may copy, so an
+// alias bomb spread over several items cannot exhaust memory.
+const maxExpandedNodes = 1 << 20
+
+// SelfContained returns n with every alias to an anchor outside n replaced
+// by a copy of its target. Each item is written as its own YAML Document,
+// where an alias to another item's anchor (or to the functionConfig's)
+// would dangle. Aliases inside n are left alone.
+//
+// It also writes every null as "null": yaml.v3 encodes a null scalar read
+// from "key:" (an empty value) as ” — an empty string, a different value.
+func SelfContained(n *yaml.Node) (*yaml.Node, error) {
+	spellNulls(n, map[*yaml.Node]bool{})
+	inside := map[*yaml.Node]bool{}
+	var mark func(*yaml.Node)
+	mark = func(x *yaml.Node) {
+		if x == nil || inside[x] {
+			return
+		}
+		inside[x] = true
+		for _, c := range x.Content {
+			mark(c)
+		}
+	}
+	mark(n)
+	if !hasForeignAlias(n, inside, map[*yaml.Node]bool{}) {
+		return n, nil
+	}
+	budget := maxExpandedNodes
+	return copyNode(n, inside, &budget)
+}
+
+func hasForeignAlias(x *yaml.Node, inside, seen map[*yaml.Node]bool) bool {
+	if x == nil || seen[x] {
+		return false
+	}
+	seen[x] = true
+	if x.Kind == yaml.AliasNode && !inside[x.Alias] {
+		return true
+	}
+	for _, c := range x.Content {
+		if hasForeignAlias(c, inside, seen) {
+			return true
+		}
+	}
+	return false
+}
+
+func copyNode(x *yaml.Node, inside map[*yaml.Node]bool, budget *int) (*yaml.Node, error) {
+	if *budget--; *budget < 0 {
+		return nil, fmt.Errorf("YAML aliases between items expand to more than %d nodes; write the items out without anchors", maxExpandedNodes)
+	}
+	if x.Kind == yaml.AliasNode && !inside[x.Alias] && x.Alias != nil {
+		c, err := copyNode(x.Alias, inside, budget)
+		if err != nil {
+			return nil, err
+		}
+		c.Anchor = ""
+		return c, nil
+	}
+	c := *x
+	c.Content = make([]*yaml.Node, len(x.Content))
+	for i, child := range x.Content {
+		cc, err := copyNode(child, inside, budget)
+		if err != nil {
+			return nil, err
+		}
+		c.Content[i] = cc
+	}
+	return &c, nil
+}
+
+func spellNulls(x *yaml.Node, seen map[*yaml.Node]bool) {
+	if x == nil || seen[x] {
+		return
+	}
+	seen[x] = true
+	if x.Kind == yaml.ScalarNode && x.Tag == "!!null" && x.Value == "" {
+		x.Value = "null"
+	}
+	for _, c := range x.Content {
+		spellNulls(c, seen)
+	}
+	spellNulls(x.Alias, seen)
+}

@@ -1,0 +1,69 @@
+// Package krmiotest holds test oracles for readers of ResourceLists: what
+// an input means by a plain yaml.v3 parse, independent of krmio's
+// splitting reader.
+package krmiotest
+
+import (
+	"bytes"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Input is an input as a full YAML parse sees it.
+type Input struct {
+	Items          []*yaml.Node
+	FunctionConfig *yaml.Node
+	// Ambiguous: a top-level key the function reads appears twice (YAML
+	// leaves the meaning open), so item-level comparisons are skipped.
+	Ambiguous bool
+	// OddKeys: a top-level key is not a plain string (0: x, [a]: b). The
+	// function may reject such a ResourceList as input-invalid or ignore
+	// the key; both are accepted.
+	OddKeys bool
+}
+
+// FullParse reads data the way the README defines the input: the first
+// YAML document, a map with kind: ResourceList and items a list (or
+// absent/null). ok is false when that is not what data is.
+func FullParse(data []byte) (in Input, ok bool) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return in, false
+	}
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
+		return in, false
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	if root.Kind != yaml.MappingNode {
+		return in, false
+	}
+	seen := map[string]int{}
+	kind := ""
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key, val := root.Content[i].Value, root.Content[i+1]
+		if k := root.Content[i]; k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
+			in.OddKeys = true
+		}
+		seen[key]++
+		switch key {
+		case "kind":
+			kind = val.Value
+		case "items":
+			switch {
+			case val.Kind == yaml.ScalarNode && val.Tag == "!!null":
+				in.Items = nil
+			case val.Kind == yaml.SequenceNode:
+				in.Items = val.Content
+			default:
+				return in, false
+			}
+		case "functionConfig":
+			in.FunctionConfig = val
+		}
+	}
+	in.Ambiguous = seen["kind"] > 1 || seen["items"] > 1 || seen["functionConfig"] > 1
+	return in, kind == "ResourceList"
+}

@@ -1,0 +1,32 @@
+package pipeline
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/uds-egress-fn/uds-egress-fn/bench/benchcpu"
+	"github.com/uds-egress-fn/uds-egress-fn/bench/fleetgen"
+)
+
+// BenchmarkRun is the whole function in process: read the ResourceList,
+// decode, validate, plan, render and write it, on the fleet of
+// bench/fleetgen (seed 1). `make bench` reports it with the binary's wall
+// time; `make bench-smoke` runs it once per size.
+func BenchmarkRun(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		in := fleetgen.Bytes(n, 1)
+		b.Run(fmt.Sprintf("packages=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(in)))
+			stop := benchcpu.Start(b)
+			for b.Loop() {
+				if code := Run(bytes.NewReader(in), io.Discard, io.Discard); code != 0 {
+					b.Fatalf("exit code %d", code)
+				}
+			}
+			stop()
+		})
+	}
+}
