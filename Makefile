@@ -21,15 +21,26 @@ KUSTOMIZE_VERSION := v5.8.2
 IMAGE     := uds-egress-fn:dev
 IMAGE_CONTEXT := bin/image
 
+# The version stamped into the binary (`uds-egress-fn --version`): `git
+# describe` of the newest v<semver> tag, e.g. v0.2.0 on the tag and
+# v0.2.0-3-gabc1234 three commits later. Without a tag it is the newest
+# release in CHANGELOG.md as a dev pre-release, v0.1.0-dev.gabc1234; -dirty
+# or .dirty marks uncommitted changes. README "Versioning" has the policy.
+RELEASE  := $(shell sed -n 's/^\#\# \[\([0-9][0-9.]*\)\].*/\1/p' CHANGELOG.md | head -n 1)
+VERSION  ?= $(shell git describe --tags --match 'v[0-9]*.[0-9]*.[0-9]*' --dirty 2>/dev/null || \
+              echo "v$(RELEASE)-dev.g$$(git rev-parse --short HEAD)$$(git diff --quiet HEAD -- 2>/dev/null || echo .dirty)")
+REVISION ?= $(shell git rev-parse HEAD)
+LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.revision=$(REVISION)
+
 # Unit tests: every package of the module except the end-to-end tests, which
 # `make e2e` runs with the binary built and the tools on PATH.
 UNIT_PKGS = $(shell GOTOOLCHAIN=local CGO_ENABLED=0 go list ./... | grep -v '/e2e$$')
 
-.PHONY: build test unit e2e e2e-istio demo image tools clean fuzz
+.PHONY: build test unit e2e e2e-istio demo image tools clean fuzz version
 
 ## build: the function binary, bin/uds-egress-fn
 build:
-	go build -o $(BIN) ./fn
+	go build -ldflags='$(LDFLAGS)' -o $(BIN) ./fn
 
 ## test: all tests (unit and end-to-end)
 test: unit e2e
@@ -62,7 +73,7 @@ demo: build tools
 ## image: uds-egress-fn:dev, FROM scratch, from a static binary built on this host (no pull)
 image:
 	rm -rf $(IMAGE_CONTEXT) && mkdir -p $(IMAGE_CONTEXT)
-	go build -ldflags='-s -w' -o $(IMAGE_CONTEXT)/uds-egress-fn ./fn
+	go build -ldflags='$(LDFLAGS)' -o $(IMAGE_CONTEXT)/uds-egress-fn ./fn
 	printf 'nobody:x:65534:65534:nobody:/:/sbin/nologin\n' >$(IMAGE_CONTEXT)/passwd
 	printf 'nogroup:x:65534:\n' >$(IMAGE_CONTEXT)/group
 	docker build -f Dockerfile -t $(IMAGE) $(IMAGE_CONTEXT)
@@ -72,6 +83,10 @@ FUZZTIME ?= 30s
 fuzz:
 	go test ./internal/krmio -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME)
 	go test ./internal/pipeline -run='^$$' -fuzz='^FuzzPipeline$$' -fuzztime=$(FUZZTIME)
+
+## version: the version `make build` stamps into the binary
+version:
+	@echo $(VERSION)
 
 ## tools: kustomize $(KUSTOMIZE_VERSION) in bin/tools (skipped when already there)
 tools:

@@ -2,6 +2,10 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -22,4 +26,108 @@ func TestDoc(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(o.Stdout), &doc))
 	short, _ := doc["short"].(string)
 	assert.NotEmpty(t, strings.TrimSpace(short), "--doc has a short description: %s", o.Stdout)
+}
+
+// helpExample is one command of the Examples section of --help and the
+// directory it says it runs from ("" for the repository root).
+type helpExample struct{ dir, command string }
+
+// helpExamples reads the Examples section of --help: comment lines, one of
+// which says "run from <dir>", then the command.
+func helpExamples(t *testing.T, help string) []helpExample {
+	t.Helper()
+	_, section, found := strings.Cut(help, "\nExamples:\n")
+	require.True(t, found, "--help has no Examples section:\n%s", help)
+	runFrom := regexp.MustCompile(`run from (the repository root|[\w./-]+)`)
+	var examples []helpExample
+	comment := ""
+	for _, line := range strings.Split(section, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "":
+			comment = ""
+		case strings.HasPrefix(line, "#"):
+			comment += " " + line
+		default:
+			m := runFrom.FindStringSubmatch(comment)
+			require.NotNil(t, m, "the example %q does not say which directory it runs from", line)
+			dir := strings.TrimSuffix(m[1], ".")
+			if dir == "the repository root" {
+				dir = ""
+			}
+			examples = append(examples, helpExample{dir: dir, command: line})
+		}
+	}
+	return examples
+}
+
+// TestHelpExamples runs every command the Examples section of --help
+// prints, with bash, from the directory it names, in a copy of the
+// repository's examples/ and bin/uds-egress-fn. Each must succeed, leave
+// the examples as checked in (a kpt package it renders in place comes out
+// identical), and print on stdout exactly the expected.yaml of the example
+// it names.
+func TestHelpExamples(t *testing.T) {
+	help := succeed(t, repoRoot, nil, fnBin, "--help").Stdout
+	examples := helpExamples(t, help)
+	require.GreaterOrEqual(t, len(examples), 4, "kustomize, kpt fn eval, kpt fn render, docker")
+	exampleDir := regexp.MustCompile(`examples/[\w-]+`)
+	for _, ex := range examples {
+		t.Run(ex.command, func(t *testing.T) {
+			switch strings.Fields(ex.command)[0] {
+			case "kustomize":
+				kustomize(t)
+			case "kpt":
+				kpt(t)
+			case "docker":
+				requireDocker(t)
+				buildImage(t)
+			}
+			root := t.TempDir()
+			copyTree(t, example(), filepath.Join(root, "examples"))
+			require.NoError(t, os.MkdirAll(filepath.Join(root, "bin"), 0o755))
+			require.NoError(t, os.Symlink(fnBin, filepath.Join(root, "bin", "uds-egress-fn")))
+			dir := filepath.Join(root, filepath.FromSlash(ex.dir))
+			require.DirExists(t, dir, "the example runs from %s", ex.dir)
+
+			shell := exec.Command("bash", "-euo", "pipefail", "-c", ex.command)
+			shell.Dir = dir
+			shell.Env = append(os.Environ(), "PATH="+filepath.Join(repoRoot, "bin", "tools")+string(os.PathListSeparator)+os.Getenv("PATH"))
+			var stdout, stderr strings.Builder
+			shell.Stdout, shell.Stderr = &stdout, &stderr
+			require.NoError(t, shell.Run(), "from %s: %s\nstderr:\n%s", filepath.Join("<repo>", ex.dir), ex.command, stderr.String())
+
+			assertSameTree(t, readTree(t, example()), readTree(t, filepath.Join(root, "examples")),
+				"the example must leave examples/ as checked in")
+			if stdout.Len() > 0 {
+				named := exampleDir.FindString(ex.dir + " " + ex.command)
+				require.NotEmpty(t, named, "the example prints output but names no examples/ directory to compare it with")
+				checkExpected(t, filepath.Join(repoRoot, filepath.FromSlash(named), "expected.yaml"), stdout.String())
+			}
+		})
+	}
+}
+
+// TestVersion: the binary make builds carries the version make computes
+// from git describe, in both spellings.
+func TestVersion(t *testing.T) {
+	want := strings.TrimSpace(succeed(t, repoRoot, nil, "make", "--no-print-directory", "-s", "version").Stdout)
+	require.Regexp(t, `^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`, want, "make version prints a semantic version")
+	for _, arg := range []string{"--version", "version"} {
+		o := succeed(t, repoRoot, nil, fnBin, arg)
+		assert.Equal(t, "uds-egress-fn "+want, strings.SplitN(o.Stdout, "\n", 2)[0])
+		assert.Contains(t, o.Stdout, "\ncommit: ", "the commit is stamped too")
+	}
+}
+
+// TestUsageError: an unknown flag no longer runs the function (which would
+// wait for stdin and complain that the input is empty); it prints the usage
+// on stderr and exits 2.
+func TestUsageError(t *testing.T) {
+	for _, args := range [][]string{{"--bogus"}, {"bogus"}, {"version", "extra"}} {
+		o := run(t, repoRoot, []byte{}, fnBin, args...)
+		assert.Equal(t, 2, o.Code, "%v", args)
+		assert.Empty(t, o.Stdout, "%v", args)
+		assert.Contains(t, o.Stderr, "Usage:\n", "%v", args)
+	}
 }

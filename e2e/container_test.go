@@ -5,11 +5,26 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+var (
+	imageOnce  sync.Once
+	imageBuilt outcome
+)
+
+// buildImage runs `make image` once per test binary and fails the test if
+// it failed; every test that runs the image calls it first.
+func buildImage(t *testing.T) outcome {
+	t.Helper()
+	imageOnce.Do(func() { imageBuilt = run(t, repoRoot, nil, "make", "image") })
+	require.Zero(t, imageBuilt.Code, "make image failed:\n%s\n%s", imageBuilt.Stdout, imageBuilt.Stderr)
+	return imageBuilt
+}
 
 // TestContainer builds uds-egress-fn:dev with `make image` (no base image,
 // nothing pulled) and runs the examples through the container forms of
@@ -17,8 +32,7 @@ import (
 func TestContainer(t *testing.T) {
 	requireDocker(t)
 
-	built := run(t, repoRoot, nil, "make", "image")
-	require.Zero(t, built.Code, "make image failed:\n%s\n%s", built.Stdout, built.Stderr)
+	built := buildImage(t)
 	assert.NotContains(t, built.Stdout+built.Stderr, "Pulling", "make image must not pull anything")
 	cfg := succeed(t, repoRoot, nil, "docker", "image", "inspect", image,
 		"--format", "{{.Config.User}} {{json .Config.Entrypoint}} {{len .RootFS.Layers}}")

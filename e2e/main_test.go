@@ -60,8 +60,8 @@ func TestMain(m *testing.M) {
 	repoRoot = root
 	fnBin = filepath.Join(root, "bin", "uds-egress-fn")
 	// Build the binary the examples point at, so no test runs a stale one
-	// (after `make build` this is a no-op).
-	build := exec.Command("go", "build", "-o", fnBin, "./fn")
+	// (after `make build` this is a no-op). make stamps the version.
+	build := exec.Command("make", "--no-print-directory", "build")
 	build.Dir = root
 	build.Env = append(os.Environ(), "GOTOOLCHAIN=local")
 	if out, err := build.CombinedOutput(); err != nil {
