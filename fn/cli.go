@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/uds-egress-fn/uds-egress-fn/internal/pipeline"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/review"
 )
 
 // command is a subcommand of the binary: `uds-egress-fn <name> [args...]`.
@@ -31,6 +32,18 @@ type command struct {
 func commands() []command {
 	return []command{
 		{name: "version", summary: "print the version and exit", run: runVersion},
+		{name: "report", usage: "[--format markdown|json|mermaid] [--config FILE] [PATH...]", summary: "who may reach which external host:port", run: reviewCommand("report")},
+		{name: "diff", usage: "[--format markdown|json] [--config FILE] [--fail-on added|widened] BASE HEAD", summary: "what a change adds, removes or widens", run: reviewCommand("diff")},
+		{name: "explain", usage: "[--config FILE] KIND/NAMESPACE/NAME [PATH...]", summary: "which Packages, entries and settings made an object", run: reviewCommand("explain")},
+	}
+}
+
+// reviewCommand runs a review command (internal/review) over the
+// function's pipeline.
+func reviewCommand(name string) func(args []string, in io.Reader, out, errOut io.Writer) int {
+	return func(args []string, in io.Reader, out, errOut io.Writer) int {
+		env := review.Env{Stdin: in, Stdout: out, Stderr: errOut, Analyze: pipeline.Review}
+		return review.Main(append([]string{name}, args...), env)
 	}
 }
 

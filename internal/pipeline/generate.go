@@ -22,6 +22,13 @@ type GenerateInput struct {
 // Generate is the pure core: validate each Package, admit the fleet, plan,
 // render. It returns the generated objects and the findings about them.
 func Generate(in GenerateInput) ([]render.Object, []diag.Finding) {
+	p, findings := Plan(in)
+	return render.Render(p, in.Settings, in.Options), findings
+}
+
+// Plan is Generate without rendering: validate, admit, plan. The review
+// commands read the plan, the same one the objects are rendered from.
+func Plan(in GenerateInput) (plan.Plan, []diag.Finding) {
 	var findings []diag.Finding
 	subjects := make([]validate.Subject, len(in.Packages))
 	for i, s := range in.Packages {
@@ -38,8 +45,7 @@ func Generate(in GenerateInput) ([]render.Object, []diag.Finding) {
 	admitted, fleetFindings := admit(subjects)
 	findings = append(findings, fleetFindings...)
 	p, planFindings := plan.Build(plan.Input{Packages: admitted, Settings: in.Settings, Env: in.Env})
-	findings = append(findings, planFindings...)
-	return render.Render(p, in.Settings, in.Options), findings
+	return p, append(findings, planFindings...)
 }
 
 // admit applies the cross-Package rules and returns the Packages that may

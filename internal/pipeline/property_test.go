@@ -292,6 +292,7 @@ func checkFleet(t *testing.T, seed int64) {
 		checkSidecars(fleet, r, fail)
 		checkRejectedContributeNothing(fleet, r, fail)
 		checkValidObjects(r, fail)
+		checkReportGrants(t, fleet, in, r, fail)
 		// 6: the output run again is byte-identical.
 		var again bytes.Buffer
 		Run(strings.NewReader(r.out), &again, io.Discard)

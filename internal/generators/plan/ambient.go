@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
@@ -23,6 +22,9 @@ type PortRule struct {
 	Port       int
 	Principals []string
 	Namespaces []string
+	// Access is who may connect and why; Principals and Namespaces are
+	// made from it.
+	Access []Access
 }
 
 // AmbientHost is the shared egress intent for one external host.
@@ -38,7 +40,7 @@ type AmbientHost struct {
 	ServiceEntryName string
 	PolicyName       string
 
-	owners map[int]*identitySet
+	owners map[int]accessSet
 	first  *hostRequest
 	ref    *diag.Ref
 }
@@ -53,27 +55,12 @@ type AmbientPlan struct {
 // participant is a remoteGenerated: Anywhere entry: its identity joins every
 // host's rules, on all ports (ports == nil) or only the listed ones.
 type participant struct {
-	id    Identity
-	ports []int
+	id     Identity
+	ports  []int
+	source Source
 	// widening is the identity-namespace info for a participant without a
 	// serviceAccount; it is only reported when some host exists.
 	widening *diag.Finding
-}
-
-type identitySet struct {
-	principals map[string]bool
-	namespaces map[string]bool
-}
-
-func (s *identitySet) add(id Identity) {
-	if s.principals == nil {
-		s.principals, s.namespaces = map[string]bool{}, map[string]bool{}
-	}
-	if id.Principal != "" {
-		s.principals[id.Principal] = true
-	} else {
-		s.namespaces[id.Namespace] = true
-	}
 }
 
 type ambientBuilder struct {
@@ -123,15 +110,15 @@ func (b *ambientBuilder) add(a Admitted) {
 		}
 		h := b.hosts[r.host]
 		if h == nil {
-			h = &AmbientHost{Host: r.host, owners: map[int]*identitySet{}, first: r, ref: a.Ref}
+			h = &AmbientHost{Host: r.host, owners: map[int]accessSet{}, first: r, ref: a.Ref}
 			b.hosts[r.host] = h
 			b.plan.Hosts = append(b.plan.Hosts, h)
 		}
 		h.Ports = addPort(h.Ports, r.pp)
 		if h.owners[r.pp.Port] == nil {
-			h.owners[r.pp.Port] = &identitySet{}
+			h.owners[r.pp.Port] = accessSet{}
 		}
-		h.owners[r.pp.Port].add(ident)
+		h.owners[r.pp.Port].add(ident, Source{Package: id, Entry: r.index}, false)
 		h.Users.Add(id)
 		b.plan.Users.Add(id)
 	}
@@ -140,28 +127,28 @@ func (b *ambientBuilder) add(a Admitted) {
 		if e.RemoteGenerated != schemas.RemoteAnywhere || e.Direction != schemas.DirectionEgress || e.RemoteProtocol == schemas.ProtocolUDP {
 			continue
 		}
-		id, widening := b.identity(a, e, fmt.Sprintf("spec.network.allow[%d]", i))
-		b.participants = append(b.participants, participant{id: id, ports: e.ExplicitPorts(), widening: widening})
+		ident, widening := b.identity(a, e, fmt.Sprintf("spec.network.allow[%d]", i))
+		b.participants = append(b.participants, participant{id: ident, ports: e.ExplicitPorts(), source: Source{Package: id, Entry: i, Anywhere: true}, widening: widening})
 	}
 }
 
 // finish computes rules and names once every Package is in.
 func (b *ambientBuilder) finish() (AmbientPlan, []diag.Finding) {
-	anyPort := &identitySet{}
-	byPort := map[int]*identitySet{}
+	anyPort := accessSet{}
+	byPort := map[int]accessSet{}
 	for _, p := range b.participants {
 		if p.widening != nil && len(b.plan.Hosts) > 0 {
 			b.findings = append(b.findings, *p.widening)
 		}
 		if p.ports == nil {
-			anyPort.add(p.id)
+			anyPort.add(p.id, p.source, true)
 			continue
 		}
 		for _, port := range p.ports {
 			if byPort[port] == nil {
-				byPort[port] = &identitySet{}
+				byPort[port] = accessSet{}
 			}
-			byPort[port].add(p.id)
+			byPort[port].add(p.id, p.source, true)
 		}
 	}
 	seNames, apNames := naming.NewRegistry(naming.MaxNameLength), naming.NewRegistry(naming.MaxNameLength)
@@ -173,11 +160,9 @@ func (b *ambientBuilder) finish() (AmbientPlan, []diag.Finding) {
 		sort.Ints(ports)
 		h.Rules = make([]PortRule, len(ports))
 		for i, port := range ports {
-			h.Rules[i] = PortRule{
-				Port:       port,
-				Principals: union(h.owners[port].principals, anyPort.principals, principalsOf(byPort[port])),
-				Namespaces: union(h.owners[port].namespaces, anyPort.namespaces, namespacesOf(byPort[port])),
-			}
+			access := merge(h.owners[port], anyPort, byPort[port])
+			principals, namespaces := identities(access)
+			h.Rules[i] = PortRule{Port: port, Principals: principals, Namespaces: namespaces, Access: access}
 		}
 		h.ServiceEntryName = b.claim(seNames, "ambient-se-", h)
 		h.PolicyName = b.claim(apNames, "ambient-ap-", h)
@@ -196,34 +181,4 @@ func (b *ambientBuilder) claim(r *naming.Registry, prefix string, h *AmbientHost
 func hashedWarning(ref *diag.Ref, path, key, name string) diag.Finding {
 	return diag.New(diag.NameHashed, ref, path,
 		"the UDS name formula gives %q no usable name of its own (empty, too long for the kind — Istio Gateway names are at most 63 characters — or the same as another host's or selector's), so its object is named %q", key, name)
-}
-
-func principalsOf(s *identitySet) map[string]bool {
-	if s == nil {
-		return nil
-	}
-	return s.principals
-}
-
-func namespacesOf(s *identitySet) map[string]bool {
-	if s == nil {
-		return nil
-	}
-	return s.namespaces
-}
-
-// union returns the sorted keys of all sets.
-func union(sets ...map[string]bool) []string {
-	n := 0
-	for _, s := range sets {
-		n += len(s)
-	}
-	out := make([]string, 0, n)
-	for _, s := range sets {
-		for k := range s {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return slices.Compact(out)
 }

@@ -15,6 +15,9 @@ type LocalServiceEntry struct {
 	Name  string
 	Host  string
 	Ports []PortProtocol
+	// Access says which selectors asked for which port, and where; in
+	// first-seen order.
+	Access []SidecarAccess
 }
 
 // WorkloadSidecar is a REGISTRY_ONLY Sidecar for one distinct selector; a
@@ -107,6 +110,7 @@ func (b *sidecarBuilder) add(a Admitted) {
 			firstPath[r.host] = r.path
 			pkg.ServiceEntries = append(pkg.ServiceEntries, LocalServiceEntry{Host: r.host, Ports: []PortProtocol{r.pp}})
 		}
+		pkg.ServiceEntries[local[r.host]].addAccess(r.pp, selectorOf(r.entry), Source{Package: pkg.ID, Entry: r.index})
 		if sel := selectorOf(r.entry); !selectors[sel.Canonical()] {
 			selectors[sel.Canonical()] = true
 			sc := WorkloadSidecar{Selector: sel}
@@ -125,6 +129,20 @@ func (b *sidecarBuilder) add(a Admitted) {
 		se.Name = b.claim(seNames, localServiceEntryBase(pkg.ID.Name, se), se.Host, a.Ref, firstPath[se.Host]+".remoteHost")
 	}
 	b.plan.Packages = append(b.plan.Packages, pkg)
+}
+
+// addAccess records that the entry src, with selector sel, asked for pp.
+func (se *LocalServiceEntry) addAccess(pp PortProtocol, sel schemas.Labels, src Source) {
+	for i := range se.Access {
+		a := &se.Access[i]
+		if a.Port == pp && a.Selector.Canonical() == sel.Canonical() {
+			if !slices.Contains(a.Sources, src) {
+				a.Sources = append(a.Sources, src)
+			}
+			return
+		}
+	}
+	se.Access = append(se.Access, SidecarAccess{Port: pp, Selector: sel, Sources: []Source{src}})
 }
 
 // selectorOf returns the entry's selector, nil for "all pods" (no selector

@@ -1,0 +1,113 @@
+package plan
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
+)
+
+// Source is the allow entry that asked for an access.
+type Source struct {
+	Package PackageID
+	// Entry is the index in spec.network.allow.
+	Entry int
+	// Anywhere is true for a remoteGenerated: Anywhere participant.
+	Anywhere bool
+}
+
+// String is "<ns>/<package> spec.network.allow[i]".
+func (s Source) String() string {
+	return fmt.Sprintf("%s spec.network.allow[%d]", s.Package, s.Entry)
+}
+
+// Access is one identity's access to one port of an ambient host, with the
+// allow entries that gave it. The AuthorizationPolicy rule of the port is
+// made of exactly these identities, so what a review reports is what the
+// objects allow.
+type Access struct {
+	Identity Identity
+	// Anywhere is true when a remoteGenerated: Anywhere participant gives
+	// the access (alone or besides an entry naming the host).
+	Anywhere bool
+	// Sources in the order they were seen: entries naming the host first
+	// (input order), then Anywhere participants.
+	Sources []Source
+}
+
+// SidecarAccess is what one selector of a sidecar Package may reach on one
+// port of a host through the Package's own ServiceEntry.
+type SidecarAccess struct {
+	Port PortProtocol
+	// Selector of the entry; nil means every pod of the namespace.
+	Selector schemas.Labels
+	Sources  []Source
+}
+
+// accessSet collects the identities allowed to one port.
+type accessSet map[Identity]*Access
+
+func (s accessSet) add(id Identity, src Source, anywhere bool) {
+	a := s[id]
+	if a == nil {
+		a = &Access{Identity: id}
+		s[id] = a
+	}
+	a.Anywhere = a.Anywhere || anywhere
+	if !slices.Contains(a.Sources, src) {
+		a.Sources = append(a.Sources, src)
+	}
+}
+
+// merge returns the union of the sets, principals first, each kind sorted;
+// the sources of each identity are sorted by Package and entry.
+func merge(sets ...accessSet) []Access {
+	all := accessSet{}
+	for _, s := range sets {
+		for _, a := range s {
+			for _, src := range a.Sources {
+				all.add(a.Identity, src, a.Anywhere)
+			}
+		}
+	}
+	out := make([]Access, 0, len(all))
+	for _, a := range all {
+		slices.SortFunc(a.Sources, compareSources)
+		out = append(out, *a)
+	}
+	slices.SortFunc(out, func(a, b Access) int { return compareIdentities(a.Identity, b.Identity) })
+	return out
+}
+
+// compareIdentities orders principals before namespaces, each by value.
+func compareIdentities(a, b Identity) int {
+	if (a.Principal == "") != (b.Principal == "") {
+		if a.Principal != "" {
+			return -1
+		}
+		return 1
+	}
+	return cmp.Or(cmp.Compare(a.Principal, b.Principal), cmp.Compare(a.Namespace, b.Namespace))
+}
+
+func compareSources(a, b Source) int {
+	return cmp.Or(
+		cmp.Compare(a.Package.Namespace, b.Package.Namespace),
+		cmp.Compare(a.Package.Name, b.Package.Name),
+		cmp.Compare(a.Entry, b.Entry))
+}
+
+// identities splits accesses into the sorted principal and namespace lists
+// of an AuthorizationPolicy rule.
+func identities(as []Access) (principals, namespaces []string) {
+	principals, namespaces = []string{}, []string{}
+	for _, a := range as {
+		if a.Identity.Principal != "" {
+			principals = append(principals, a.Identity.Principal)
+		} else {
+			namespaces = append(namespaces, a.Identity.Namespace)
+		}
+	}
+	return principals, namespaces
+}

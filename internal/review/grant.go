@@ -1,0 +1,168 @@
+package review
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/plan"
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
+)
+
+// Modes of a grant.
+const (
+	ModeAmbient = "ambient"
+	ModeSidecar = "sidecar"
+)
+
+// Grant is one identity's access to one port of one external host.
+type Grant struct {
+	Mode      string `json:"mode"`
+	Namespace string `json:"namespace"`
+	// ServiceAccount is empty when the whole namespace may connect.
+	ServiceAccount string `json:"serviceAccount"`
+	// Selector is the workload selector of a sidecar-mode entry ({} = every
+	// pod of the namespace); absent in ambient mode.
+	Selector map[string]string `json:"selector,omitzero"`
+	Host     string            `json:"host"`
+	Port     int               `json:"port"`
+	Protocol string            `json:"protocol"`
+	// Anywhere is true when a remoteGenerated: Anywhere participant gives
+	// the access.
+	Anywhere bool `json:"anywhere"`
+	// Sources are "<ns>/<package> spec.network.allow[i]".
+	Sources []string `json:"sources"`
+}
+
+// NamespaceWide reports whether every workload of the namespace may use
+// the grant: an ambient grant without a ServiceAccount, or a sidecar grant
+// whose selector is empty.
+func (g Grant) NamespaceWide() bool {
+	if g.Mode == ModeSidecar {
+		return len(g.Selector) == 0
+	}
+	return g.ServiceAccount == ""
+}
+
+// Widening reports whether the grant reaches beyond one named workload.
+func (g Grant) Widening() bool { return g.NamespaceWide() || g.Anywhere }
+
+// Identity names who may connect, for people: "team-a/sa/exporter",
+// "team-a (namespace-wide)", "team-b {app=web}" or "team-b (all pods)".
+func (g Grant) Identity() string {
+	switch {
+	case g.Mode == ModeSidecar && len(g.Selector) == 0:
+		return g.Namespace + " (all pods)"
+	case g.Mode == ModeSidecar:
+		return g.Namespace + " {" + selectorText(g.Selector) + "}"
+	case g.ServiceAccount == "":
+		return g.Namespace + " (namespace-wide)"
+	}
+	return g.Namespace + "/sa/" + g.ServiceAccount
+}
+
+// identityKey identifies who may connect, across modes.
+func (g Grant) identityKey() string {
+	return g.Mode + "|" + g.Namespace + "|" + g.ServiceAccount + "|" + selectorText(g.Selector)
+}
+
+// key identifies the grant: identity and host:port.
+func (g Grant) key() string {
+	return g.identityKey() + "|" + g.Host + "|" + itoa(g.Port)
+}
+
+// Endpoint is "host:port".
+func (g Grant) Endpoint() string { return g.Host + ":" + itoa(g.Port) }
+
+func selectorText(sel map[string]string) string {
+	keys := make([]string, 0, len(sel))
+	for k := range sel {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	pairs := make([]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = k + "=" + sel[k]
+	}
+	return strings.Join(pairs, ",")
+}
+
+// Grants lists the access a plan gives, sorted by host, port, namespace,
+// serviceAccount (then mode and selector, so the order is total).
+func Grants(p plan.Plan, s schemas.Settings) []Grant {
+	var out []Grant
+	for _, h := range p.Ambient.Hosts {
+		protocols := map[int]string{}
+		for _, pp := range h.Ports {
+			protocols[pp.Port] = pp.Protocol
+		}
+		for _, rule := range h.Rules {
+			for _, a := range rule.Access {
+				ns, sa := identityOf(a.Identity)
+				out = append(out, Grant{
+					Mode: ModeAmbient, Namespace: ns, ServiceAccount: sa,
+					Host: h.Host, Port: rule.Port, Protocol: protocols[rule.Port],
+					Anywhere: a.Anywhere, Sources: sourceStrings(a.Sources),
+				})
+			}
+		}
+	}
+	for _, pkg := range p.Sidecar.Packages {
+		for _, se := range pkg.ServiceEntries {
+			for _, a := range se.Access {
+				out = append(out, Grant{
+					Mode: ModeSidecar, Namespace: pkg.ID.Namespace,
+					Selector: selectorMap(a.Selector),
+					Host:     se.Host, Port: a.Port.Port, Protocol: a.Port.Protocol,
+					Sources: sourceStrings(a.Sources),
+				})
+			}
+		}
+	}
+	sortGrants(out)
+	return out
+}
+
+func sortGrants(gs []Grant) {
+	slices.SortFunc(gs, func(a, b Grant) int {
+		return cmp.Or(
+			cmp.Compare(a.Host, b.Host),
+			cmp.Compare(a.Port, b.Port),
+			cmp.Compare(a.Namespace, b.Namespace),
+			cmp.Compare(a.ServiceAccount, b.ServiceAccount),
+			cmp.Compare(a.Mode, b.Mode),
+			cmp.Compare(selectorText(a.Selector), selectorText(b.Selector)))
+	})
+}
+
+// identityOf splits an identity into namespace and ServiceAccount. A
+// principal is "<trust domain>/ns/<namespace>/sa/<serviceAccount>"; neither
+// name can hold a slash, so the last four segments are enough.
+func identityOf(id plan.Identity) (namespace, serviceAccount string) {
+	if id.Principal == "" {
+		return id.Namespace, ""
+	}
+	parts := strings.Split(id.Principal, "/")
+	n := len(parts)
+	if n < 4 || parts[n-4] != "ns" || parts[n-2] != "sa" {
+		return id.Principal, "" // not a principal the planner makes
+	}
+	return parts[n-3], parts[n-1]
+}
+
+func sourceStrings(srcs []plan.Source) []string {
+	out := make([]string, len(srcs))
+	for i, s := range srcs {
+		out[i] = s.String()
+	}
+	return out
+}
+
+// selectorMap returns the selector as a map; an absent selector is the
+// empty map (every pod).
+func selectorMap(l schemas.Labels) map[string]string {
+	if l == nil {
+		return map[string]string{}
+	}
+	return l.Map()
+}

@@ -1,0 +1,395 @@
+package review
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+)
+
+// MaxInputBytes bounds what one command reads, as the function does.
+const MaxInputBytes = 256 << 20
+
+// Part is what one PATH holds: a whole ResourceList (left to the function's
+// own reader, which is faster and leaner than a full parse) or objects.
+type Part struct {
+	Name         string
+	ResourceList []byte
+	Objects      []*yaml.Node
+}
+
+// Input is everything the PATHs of one side hold, in order, and the config
+// that goes with it.
+type Input struct {
+	Parts []Part
+	// Config is the functionConfig to use, nil to use the one of a
+	// ResourceList (or the defaults); ConfigFrom says where it came from.
+	Config     *yaml.Node
+	ConfigFrom string
+}
+
+// UsageError is a command line that names what is not there; the command
+// exits 2.
+type UsageError struct{ Err error }
+
+func (e UsageError) Error() string { return e.Err.Error() }
+func (e UsageError) Unwrap() error { return e.Err }
+
+func usagef(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
+
+// Loader reads PATHs. Stdin is read once.
+type Loader struct {
+	Stdin     io.Reader
+	stdinUsed bool
+}
+
+// Load reads the PATHs ("-" or none: stdin) and the --config file.
+func (l *Loader) Load(paths []string, configFile string) (*Input, error) {
+	if len(paths) == 0 {
+		paths = []string{"-"}
+	}
+	in := &Input{}
+	total := 0
+	for _, p := range paths {
+		part, cfg, err := l.loadPath(p)
+		if err != nil {
+			return nil, err
+		}
+		if total += len(part.ResourceList); total > MaxInputBytes {
+			return nil, fmt.Errorf("the input is larger than %d MiB; review it in parts", MaxInputBytes>>20)
+		}
+		if cfg != nil {
+			if err := in.setConfig(cfg.node, cfg.from); err != nil {
+				return nil, err
+			}
+		}
+		if c, rest, err := takeConfigObject(part.Objects, p); err != nil {
+			return nil, err
+		} else if c != nil {
+			part.Objects = rest
+			if err := in.setConfig(c.node, c.from); err != nil {
+				return nil, err
+			}
+		}
+		in.Parts = append(in.Parts, part)
+	}
+	if configFile != "" {
+		node, err := readConfigFile(configFile)
+		if err != nil {
+			return nil, err
+		}
+		in.Config, in.ConfigFrom = node, configFile
+	}
+	return in, nil
+}
+
+type foundConfig struct {
+	node *yaml.Node
+	from string
+}
+
+// setConfig takes a config found in the input; two different ones are an
+// error (the user has to say which with --config).
+func (in *Input) setConfig(node *yaml.Node, from string) error {
+	if in.Config != nil && !sameYAML(in.Config, node) {
+		return fmt.Errorf("two different function configs in the input (%s and %s); pass the one to use with --config", in.ConfigFrom, from)
+	}
+	in.Config, in.ConfigFrom = node, from
+	return nil
+}
+
+func (l *Loader) loadPath(p string) (Part, *foundConfig, error) {
+	if p == "-" {
+		if l.stdinUsed {
+			return Part{}, nil, usagef("- (stdin) is named twice")
+		}
+		l.stdinUsed = true
+		data, err := readCapped(l.Stdin, MaxInputBytes)
+		if err != nil {
+			return Part{}, nil, err
+		}
+		part, err := parseBytes("stdin", data)
+		return part, nil, err
+	}
+	info, err := os.Stat(p)
+	if err != nil {
+		return Part{}, nil, usagef("%s: no such file or directory", p)
+	}
+	if !info.IsDir() {
+		if info.Size() > MaxInputBytes {
+			return Part{}, nil, fmt.Errorf("%s is larger than %d MiB; review it in parts", p, MaxInputBytes>>20)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return Part{}, nil, fmt.Errorf("reading %s: %v", p, err)
+		}
+		part, err := parseBytes(p, data)
+		return part, nil, err
+	}
+	for _, name := range konfig.RecognizedKustomizationFileNames() {
+		if _, err := os.Stat(filepath.Join(p, name)); err == nil {
+			return buildKustomization(p)
+		}
+	}
+	return readPackageDir(p)
+}
+
+// parseBytes reads one file or stdin: a ResourceList, a multi-document
+// stream or single objects.
+func parseBytes(name string, data []byte) (Part, error) {
+	if looksLikeResourceList(data) {
+		return Part{Name: name, ResourceList: data}, nil
+	}
+	objs, err := parseStream(data)
+	if err != nil {
+		return Part{}, fmt.Errorf("%s: %v", name, err)
+	}
+	return Part{Name: name, Objects: objs}, nil
+}
+
+// looksLikeResourceList is true for one document whose top-level kind is
+// ResourceList, the shape kpt, kustomize and this function write. Anything
+// else goes through the stream parser, which also unwraps a ResourceList.
+func looksLikeResourceList(data []byte) bool {
+	content, kind := false, false
+	for line := range bytes.Lines(data) {
+		line = bytes.TrimRight(line, " \t\r\n")
+		switch {
+		case bytes.HasPrefix(line, []byte("---")) || bytes.HasPrefix(line, []byte("...")):
+			if content {
+				return false
+			}
+		case len(line) == 0 || line[0] == '#':
+		default:
+			content = true
+			if string(line) == "kind: ResourceList" {
+				kind = true
+			}
+		}
+	}
+	return kind
+}
+
+// parseStream reads YAML documents: each is an object, a List (its items)
+// or a ResourceList (its items; its functionConfig is kept as an object of
+// kind EgressConfig or ConfigMap for takeConfigObject to find).
+func parseStream(data []byte) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var out []*yaml.Node
+	for i := 0; ; i++ {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("not valid YAML: %v", err)
+		}
+		root := &doc
+		if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+			root = root.Content[0]
+		}
+		if root.Kind == yaml.ScalarNode && root.Tag == "!!null" || root.Kind == yaml.DocumentNode {
+			continue // an empty document
+		}
+		if root.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("document %d is not a Kubernetes object (a map with apiVersion and kind)", i+1)
+		}
+		switch scalar(root, "kind") {
+		case "List", "ResourceList":
+			items := field(root, "items")
+			if items != nil && items.Kind == yaml.SequenceNode {
+				out = append(out, items.Content...)
+			}
+			if fc := field(root, "functionConfig"); fc != nil && fc.Kind == yaml.MappingNode {
+				out = append(out, markConfig(fc))
+			}
+		default:
+			out = append(out, root)
+		}
+	}
+}
+
+// configMark tags a ResourceList's functionConfig found in a stream.
+const configMark = "!functionConfig"
+
+func markConfig(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.Tag = configMark
+	return &c
+}
+
+// takeConfigObject removes the function config from objects: a
+// ResourceList's functionConfig, or an EgressConfig object.
+func takeConfigObject(objs []*yaml.Node, path string) (*foundConfig, []*yaml.Node, error) {
+	var found *foundConfig
+	rest := objs[:0:0]
+	for _, o := range objs {
+		isConfig := o.Tag == configMark || isEgressConfig(o)
+		if !isConfig {
+			rest = append(rest, o)
+			continue
+		}
+		from := fmt.Sprintf("%s (%s %s)", path, scalar(o, "kind"), scalar(field(o, "metadata"), "name"))
+		if o.Tag == configMark {
+			c := *o
+			c.Tag = "!!map"
+			o = &c
+			from = path + " (functionConfig)"
+		}
+		if found != nil && !sameYAML(found.node, o) {
+			return nil, nil, fmt.Errorf("%s holds two different function configs (%s and %s); pass the one to use with --config", path, found.from, from)
+		}
+		found = &foundConfig{o, from}
+	}
+	return found, rest, nil
+}
+
+func isEgressConfig(n *yaml.Node) bool {
+	group, _, _ := strings.Cut(scalar(n, "apiVersion"), "/")
+	return group == "fn.uds-egress.dev" && scalar(n, "kind") == "EgressConfig"
+}
+
+// readConfigFile reads --config: one EgressConfig or ConfigMap.
+func readConfigFile(path string) (*yaml.Node, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("--config %s: no such file", path)
+	}
+	objs, err := parseStream(data)
+	if err != nil {
+		return nil, fmt.Errorf("--config %s: %v", path, err)
+	}
+	if len(objs) != 1 {
+		return nil, fmt.Errorf("--config %s holds %d documents; it must hold one EgressConfig (or ConfigMap)", path, len(objs))
+	}
+	n := *objs[0]
+	if n.Tag == configMark {
+		n.Tag = "!!map"
+	}
+	return &n, nil
+}
+
+// readPackageDir reads a directory the way kpt reads a package: every
+// .yaml/.yml file, subpackages included, .krmignore honoured. A Kptfile
+// mutator that runs this function names its config (configPath or
+// configMap).
+func readPackageDir(dir string) (Part, *foundConfig, error) {
+	r := kio.LocalPackageReader{PackagePath: dir, IncludeSubpackages: true, MatchFilesGlob: append([]string{"Kptfile"}, kio.DefaultMatch...)}
+	nodes, err := r.Read()
+	if err != nil {
+		return Part{}, nil, fmt.Errorf("reading the package %s: %v", dir, err)
+	}
+	part := Part{Name: dir}
+	var kptfile *yaml.Node
+	for _, rn := range nodes {
+		n := rn.YNode()
+		if scalar(n, "kind") == "Kptfile" && pathOf(n) == "Kptfile" {
+			kptfile = n
+		}
+		part.Objects = append(part.Objects, n)
+	}
+	cfg, err := kptfileConfig(kptfile, dir, &part)
+	return part, cfg, err
+}
+
+func pathOf(n *yaml.Node) string {
+	ann := field(field(n, "metadata"), "annotations")
+	if p := scalar(ann, kioutilPath); p != "" {
+		return p
+	}
+	return scalar(ann, "config.kubernetes.io/path")
+}
+
+const kioutilPath = "internal.config.kubernetes.io/path"
+
+// kptfileConfig finds the config of this function's mutator in a Kptfile.
+func kptfileConfig(kptfile *yaml.Node, dir string, part *Part) (*foundConfig, error) {
+	if kptfile == nil {
+		return nil, nil
+	}
+	mutators := field(field(kptfile, "pipeline"), "mutators")
+	if mutators == nil || mutators.Kind != yaml.SequenceNode {
+		return nil, nil
+	}
+	for _, m := range mutators.Content {
+		if !strings.Contains(scalar(m, "image")+scalar(m, "exec"), "uds-egress-fn") {
+			continue
+		}
+		if cm := field(m, "configMap"); cm != nil && cm.Kind == yaml.MappingNode {
+			return &foundConfig{configMapNode(cm), filepath.Join(dir, "Kptfile") + " (configMap)"}, nil
+		}
+		if cp := filepath.ToSlash(filepath.Clean(scalar(m, "configPath"))); cp != "." {
+			for i, o := range part.Objects {
+				if pathOf(o) == cp {
+					part.Objects = append(part.Objects[:i:i], part.Objects[i+1:]...)
+					return &foundConfig{o, filepath.Join(dir, cp)}, nil
+				}
+			}
+			return nil, fmt.Errorf("%s: the Kptfile names configPath %s, which the package does not hold", dir, cp)
+		}
+	}
+	return nil, nil
+}
+
+// configMapNode wraps a Kptfile configMap in a ConfigMap.
+func configMapNode(data *yaml.Node) *yaml.Node {
+	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
+	meta := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{str("name"), str("function-input")}}
+	return &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+		str("apiVersion"), str("v1"), str("kind"), str("ConfigMap"), str("metadata"), meta, str("data"), data,
+	}}
+}
+
+// readCapped reads all of r, refusing more than limit bytes.
+func readCapped(r io.Reader, limit int) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading stdin: %v", err)
+	}
+	if len(data) > limit {
+		return nil, fmt.Errorf("the input is larger than %d MiB; review it in parts", limit>>20)
+	}
+	return data, nil
+}
+
+// field returns the value of key in a map node (aliases followed).
+func field(n *yaml.Node, key string) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			v := n.Content[i+1]
+			for v.Kind == yaml.AliasNode && v.Alias != nil {
+				v = v.Alias
+			}
+			return v
+		}
+	}
+	return nil
+}
+
+func scalar(n *yaml.Node, key string) string {
+	v := field(n, key)
+	if v == nil || v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+		return ""
+	}
+	return v.Value
+}
+
+func sameYAML(a, b *yaml.Node) bool {
+	x, err1 := yaml.Marshal(a)
+	y, err2 := yaml.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}

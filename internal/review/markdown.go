@@ -1,0 +1,198 @@
+package review
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// maxWidenings bounds the widening table of a Markdown report; the JSON
+// output always has everything.
+const maxWidenings = 50
+
+// WriteReportMarkdown writes a report for a pull-request comment: a summary
+// line, the widenings, a table per host, and the error and warning results.
+func WriteReportMarkdown(w io.Writer, r Report) error {
+	var b strings.Builder
+	s := Summarize(r.Grants)
+	b.WriteString("### Egress access report\n\n")
+	fmt.Fprintf(&b, "**%s** may reach **%s** (%s): **%s**, **%s**. Results: %s.\n\n",
+		plural(s.Identities, "identity", "identities"), plural(s.Hosts, "host", "hosts"), plural(s.Grants, "grant", "grants"),
+		plural(s.NamespaceWide, "namespace-wide grant", "namespace-wide grants"),
+		plural(s.Anywhere, "grant through an Anywhere participant", "grants through Anywhere participants"),
+		resultCounts(r.Results))
+	writeErrorNote(&b, count(r.Results, "error"), "the input")
+	if len(r.Grants) == 0 {
+		b.WriteString("No identity may reach an external host.\n\n")
+	}
+	writeWidenings(&b, r.Grants)
+	for _, host := range hostGroups(r.Grants) {
+		fmt.Fprintf(&b, "#### `%s`\n\n", host[0].Host)
+		b.WriteString("| port | protocol | mode | identity | widening | sources |\n|---:|---|---|---|---|---|\n")
+		for _, g := range host {
+			fmt.Fprintf(&b, "| %d | %s | %s | `%s` | %s | %s |\n", g.Port, g.Protocol, g.Mode, g.Identity(), widening(g), sources(g.Sources))
+		}
+		b.WriteString("\n")
+	}
+	writeResults(&b, "Results", problems(r.Results))
+	if n := len(r.Results) - len(problems(r.Results)); n > 0 {
+		fmt.Fprintf(&b, "Info results (namespace-wide identities and the like): %d, listed by `--format json`.\n", n)
+	}
+	_, err := io.WriteString(w, strings.TrimRight(b.String(), "\n")+"\n")
+	return err
+}
+
+// WriteDiffMarkdown writes a diff for a pull-request comment, added access
+// first.
+func WriteDiffMarkdown(w io.Writer, d Diff) error {
+	var b strings.Builder
+	b.WriteString("### Egress access diff\n\n")
+	if d.Empty() {
+		b.WriteString("**No change in egress access.**\n\n")
+	} else {
+		widenings := 0
+		for _, g := range d.Added {
+			if g.Widening() {
+				widenings++
+			}
+		}
+		fmt.Fprintf(&b, "**%s added** (%s), **%s removed**, **%s changed**.\n\n",
+			plural(len(d.Added), "grant", "grants"), plural(widenings, "widening", "widenings"),
+			plural(len(d.Removed), "grant", "grants"), plural(len(d.Changed), "grant", "grants"))
+	}
+	writeErrorNote(&b, count(d.Results.Head, "error"), "the head")
+	writeErrorNote(&b, count(d.Results.Base, "error"), "the base")
+	if len(d.Added) > 0 {
+		b.WriteString("#### Added\n\n")
+		writeGrantTable(&b, d.Added)
+	}
+	if len(d.Changed) > 0 {
+		b.WriteString("#### Changed\n\n| identity | host:port | before | after |\n|---|---|---|---|\n")
+		for _, c := range d.Changed {
+			fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", c.After.Identity(), c.After.Endpoint(), grantState(c.Before), grantState(c.After))
+		}
+		b.WriteString("\n")
+	}
+	if len(d.Removed) > 0 {
+		b.WriteString("#### Removed\n\n")
+		writeGrantTable(&b, d.Removed)
+	}
+	writeResults(&b, "Results of the head", d.Results.Head)
+	_, err := io.WriteString(w, strings.TrimRight(b.String(), "\n")+"\n")
+	return err
+}
+
+func writeGrantTable(b *strings.Builder, gs []Grant) {
+	b.WriteString("| identity | host:port | protocol | mode | widening | sources |\n|---|---|---|---|---|---|\n")
+	for _, g := range gs {
+		fmt.Fprintf(b, "| `%s` | `%s` | %s | %s | %s | %s |\n", g.Identity(), g.Endpoint(), g.Protocol, g.Mode, widening(g), sources(g.Sources))
+	}
+	b.WriteString("\n")
+}
+
+// grantState is what can change about a grant.
+func grantState(g Grant) string {
+	s := g.Protocol
+	if g.Anywhere {
+		s += ", **Anywhere**"
+	}
+	return s + "; " + sources(g.Sources)
+}
+
+func writeErrorNote(b *strings.Builder, errors int, what string) {
+	if errors == 0 {
+		return
+	}
+	fmt.Fprintf(b, "> [!CAUTION]\n> %s has %s: the Packages they name grant nothing here, and the command exits 1. See the results below.\n\n",
+		capitalize(what), plural(errors, "error result", "error results"))
+}
+
+func writeWidenings(b *strings.Builder, gs []Grant) {
+	var ws []Grant
+	for _, g := range gs {
+		if g.Widening() {
+			ws = append(ws, g)
+		}
+	}
+	if len(ws) == 0 {
+		return
+	}
+	b.WriteString("#### Widenings\n\n| identity | host:port | widening | sources |\n|---|---|---|---|\n")
+	for i, g := range ws {
+		if i == maxWidenings {
+			fmt.Fprintf(b, "\n… and %d more (all are in the tables below and in `--format json`).\n", len(ws)-maxWidenings)
+			break
+		}
+		fmt.Fprintf(b, "| `%s` | `%s` | %s | %s |\n", g.Identity(), g.Endpoint(), widening(g), sources(g.Sources))
+	}
+	b.WriteString("\n")
+}
+
+func writeResults(b *strings.Builder, title string, rs []Result) {
+	if len(rs) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "#### %s\n\n| severity | code | object | field | message |\n|---|---|---|---|---|\n", title)
+	for _, r := range rs {
+		fmt.Fprintf(b, "| %s | `%s` | %s | %s | %s |\n", r.Severity, r.Code, code(r.Object), code(r.Field), cell(r.Message))
+	}
+	b.WriteString("\n")
+}
+
+func resultCounts(rs []Result) string {
+	return fmt.Sprintf("%s, %s", plural(count(rs, "error"), "error", "errors"), plural(count(rs, "warning"), "warning", "warnings"))
+}
+
+// widening names why a grant reaches beyond one workload.
+func widening(g Grant) string {
+	var why []string
+	if g.NamespaceWide() {
+		why = append(why, "**namespace-wide**")
+	}
+	if g.Anywhere {
+		why = append(why, "**Anywhere**")
+	}
+	return strings.Join(why, ", ")
+}
+
+func sources(srcs []string) string {
+	parts := make([]string, len(srcs))
+	for i, s := range srcs {
+		parts[i] = "`" + s + "`"
+	}
+	return strings.Join(parts, "<br>")
+}
+
+// hostGroups splits sorted grants into runs of one host.
+func hostGroups(gs []Grant) [][]Grant {
+	var out [][]Grant
+	for i := 0; i < len(gs); {
+		j := i
+		for j < len(gs) && gs[j].Host == gs[i].Host {
+			j++
+		}
+		out = append(out, gs[i:j])
+		i = j
+	}
+	return out
+}
+
+func code(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "`" + strings.ReplaceAll(s, "`", "'") + "`"
+}
+
+// cell makes text safe inside a Markdown table cell.
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

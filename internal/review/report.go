@@ -1,0 +1,147 @@
+package review
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/plan"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/render"
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
+)
+
+// APIVersion versions the JSON of reports and diffs; the JSON Schema is
+// schemas/review.schema.json.
+const APIVersion = "review.uds-egress.dev/v1alpha1"
+
+// Kinds of the JSON documents.
+const (
+	KindReport = "AccessReport"
+	KindDiff   = "AccessDiff"
+)
+
+// Analysis is what the function computes for one input: the plan, the
+// settings it was made with, the findings, and the rendered objects.
+type Analysis struct {
+	Plan     plan.Plan
+	Settings schemas.Settings
+	Findings []diag.Finding
+	// Render returns the objects the plan renders to (nil: none); only
+	// explain needs them.
+	Render func() []render.Object
+}
+
+// Objects renders the analysis' objects.
+func (a Analysis) Objects() []render.Object {
+	if a.Render == nil {
+		return nil
+	}
+	return a.Render()
+}
+
+// Result is one result of the function, flattened for a report.
+type Result struct {
+	Severity string `json:"severity"`
+	Code     string `json:"code"`
+	// Object is "Package team-a/exporter", "items[3]" or "functionConfig".
+	Object  string `json:"object,omitempty"`
+	Field   string `json:"field,omitempty"`
+	File    string `json:"file,omitempty"`
+	Message string `json:"message"`
+}
+
+// Report is what `report` prints: every grant and every result.
+type Report struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Grants     []Grant  `json:"grants"`
+	Results    []Result `json:"results"`
+}
+
+// NewReport builds the report of an analysis.
+func NewReport(a Analysis) Report {
+	return Report{
+		APIVersion: APIVersion, Kind: KindReport,
+		Grants:  nonNil(Grants(a.Plan, a.Settings)),
+		Results: results(a.Findings),
+	}
+}
+
+// Errors counts the error results.
+func (r Report) Errors() int { return count(r.Results, string(diag.Error)) }
+
+func results(fs []diag.Finding) []Result {
+	out := make([]Result, 0, len(fs))
+	for _, f := range fs {
+		r := Result{Severity: string(f.Severity), Code: string(f.Code), Field: f.Path, Message: f.Message}
+		if s := f.Subject; s != nil {
+			r.File = s.File
+			switch {
+			case s.Position < 0:
+				r.Object = "functionConfig"
+			case s.Name != "" || s.Kind != "":
+				r.Object = s.Kind + " " + qualified(s.Namespace, s.Name)
+			default:
+				r.Object = "items[" + strconv.Itoa(s.Position) + "]"
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func qualified(ns, name string) string {
+	if ns == "" {
+		return name
+	}
+	return ns + "/" + name
+}
+
+func count(rs []Result, severity string) int {
+	n := 0
+	for _, r := range rs {
+		if r.Severity == severity {
+			n++
+		}
+	}
+	return n
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// Summary counts what a set of grants gives.
+type Summary struct {
+	Identities, Hosts, Grants, NamespaceWide, Anywhere int
+}
+
+// Summarize counts identities, hosts and widenings.
+func Summarize(gs []Grant) Summary {
+	ids, hosts := map[string]bool{}, map[string]bool{}
+	s := Summary{Grants: len(gs)}
+	for _, g := range gs {
+		ids[g.identityKey()] = true
+		hosts[g.Host] = true
+		if g.NamespaceWide() {
+			s.NamespaceWide++
+		}
+		if g.Anywhere {
+			s.Anywhere++
+		}
+	}
+	s.Identities, s.Hosts = len(ids), len(hosts)
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
