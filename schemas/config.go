@@ -55,7 +55,9 @@ type EgressConfigSpec struct {
 	PathPrefix string `json:"pathPrefix,omitempty"`
 }
 
-// Settings is an EgressConfigSpec with every default filled in.
+// Settings is an EgressConfigSpec with every default filled in. Each field
+// is a row of settingsTable (settings.go), which decodes, checks and
+// defaults it.
 type Settings struct {
 	AmbientNamespace  string
 	WaypointName      string
@@ -70,21 +72,4 @@ type Settings struct {
 	TrustDomain     string
 	ClusterDomain   string
 	PathPrefix      string
-}
-
-// DefaultSettings are the UDS Core defaults.
-func DefaultSettings() Settings {
-	return Settings{
-		AmbientNamespace:  "istio-egress-ambient",
-		WaypointName:      "egress-waypoint",
-		WaypointEnabled:   true,
-		WaypointConfigMap: "egress-waypoint-config",
-		GatewayNamespace:  "istio-egress-gateway",
-		GatewayService:    "egressgateway",
-		GatewaySelector:   Labels{{Key: "app", Value: "egressgateway"}},
-		GatewayPorts:      []int{80, 443},
-		TrustDomain:       "cluster.local",
-		ClusterDomain:     "cluster.local",
-		PathPrefix:        "uds-egress",
-	}
 }

@@ -15,12 +15,28 @@ import (
 // path. It never panics on hostile input: each accessor checks the node kind
 // before reading it.
 type decoder struct {
-	subject  *diag.Ref
+	subject *diag.Ref
+	// config: the decoder reads the functionConfig. Its findings have
+	// diag.ScopeConfig and their messages start with "functionConfig: ".
+	config   bool
 	findings []diag.Finding
 }
 
 func (d *decoder) fail(code diag.Code, path, format string, args ...any) {
-	d.findings = append(d.findings, diag.New(code, d.subject, path, format, args...))
+	f := diag.New(code, d.subject, path, format, args...)
+	if d.config {
+		f.Scope = diag.ScopeConfig
+		f.Message = "functionConfig: " + f.Message
+	}
+	d.findings = append(d.findings, f)
+}
+
+// failConfig records a finding about the functionConfig whose message names
+// the functionConfig itself.
+func (d *decoder) failConfig(code diag.Code, path, format string, args ...any) {
+	f := diag.New(code, d.subject, path, format, args...)
+	f.Scope = diag.ScopeConfig
+	d.findings = append(d.findings, f)
 }
 
 // resolve follows YAML aliases so that `*anchor` reads as its target.

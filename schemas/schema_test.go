@@ -384,22 +384,12 @@ func settingsDefaults() map[string]any {
 	return out
 }
 
-// settingsSpec writes Settings as the spec of an EgressConfig: each
-// EgressConfigSpec field takes the value of the Settings field of the same
-// name. A field Settings lacks is left out (and so reported as missing).
+// settingsSpec writes Settings as the spec of an EgressConfig, each key
+// as its row of settingsTable shows it.
 func settingsSpec(s Settings) map[string]any {
-	settings := reflect.ValueOf(s)
 	spec := map[string]any{}
-	for f := range reflect.TypeFor[EgressConfigSpec]().Fields() {
-		v := settings.FieldByName(f.Name)
-		if !v.IsValid() {
-			continue
-		}
-		if l, ok := v.Interface().(Labels); ok {
-			spec[jsonName(f)] = l.Map()
-		} else {
-			spec[jsonName(f)] = v.Interface()
-		}
+	for _, def := range settingsTable {
+		spec[def.key] = def.value(s)
 	}
 	return spec
 }
@@ -497,7 +487,7 @@ func allowKeyProblems(s schemaNode) []string {
 }
 
 func configKeyProblems(s schemaNode) []string {
-	return keySetProblems("spec", props(s, "spec"), configKeys, "DecodeConfig")
+	return keySetProblems("spec", props(s, "spec"), SettingKeys(), "DecodeConfig")
 }
 
 func keySetProblems(path string, properties schemaNode, decoderKeys []string, decoder string) []string {

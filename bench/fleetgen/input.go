@@ -45,11 +45,11 @@ func Input(n int, seed int64) (plan.Input, error) {
 		ref := &diag.Ref{APIVersion: apiVersion, Kind: kind, Position: i}
 		pkg, fs := schemas.DecodePackage(item, ref)
 		ref.Name, ref.Namespace = pkg.Metadata.Name, pkg.Metadata.Namespace
-		fs = append(fs, validate.Package(validate.Subject{Package: &pkg, Ref: ref})...)
+		fs = append(fs, validate.Package(schemas.Subject{Package: &pkg, Ref: ref})...)
 		if diag.HasErrors(fs) {
 			return plan.Input{}, fmt.Errorf("fleetgen: Package %s/%s is not valid: %v", ref.Namespace, ref.Name, fs)
 		}
-		in.Packages = append(in.Packages, plan.Admitted{Package: &pkg, Ref: ref})
+		in.Packages = append(in.Packages, schemas.Subject{Package: &pkg, Ref: ref})
 	}
 	if len(in.Packages) != n {
 		return plan.Input{}, fmt.Errorf("fleetgen: %d Packages decoded, want %d", len(in.Packages), n)

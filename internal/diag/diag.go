@@ -18,10 +18,23 @@ const (
 // Code is a stable result code, published in tags.code of every result.
 type Code string
 
+// Scope says what a finding is about.
+type Scope int
+
+const (
+	// ScopeObject: an object among the input items, named by Subject.
+	ScopeObject Scope = iota
+	// ScopeConfig: the functionConfig (Subject names it when it can).
+	ScopeConfig
+	// ScopeInput: the input or the run as a whole; Subject is nil.
+	ScopeInput
+)
+
 // Finding is one result: what is wrong, where, and with which code.
 type Finding struct {
 	Severity Severity
 	Code     Code
+	Scope    Scope
 	// Subject is the Package (or other object) the finding is about; nil for
 	// findings about the input as a whole.
 	Subject *Ref
@@ -40,16 +53,23 @@ type Ref struct {
 	// input annotations say so.
 	File  string
 	Index int
-	// Position is the object's index in the output's items (-1 for the
-	// functionConfig), used when the object has no usable name.
+	// Position is the object's index in the output's items, used when the
+	// object has no usable name (ScopeObject findings only).
 	Position int
 }
 
-// New builds a finding with the catalogue severity of code.
+// New builds a finding with the catalogue severity of code, about subject
+// (ScopeObject), or about the whole input when subject is nil (ScopeInput).
+// The functionConfig decoder sets ScopeConfig itself.
 func New(code Code, subject *Ref, path, format string, args ...any) Finding {
+	scope := ScopeObject
+	if subject == nil {
+		scope = ScopeInput
+	}
 	return Finding{
 		Severity: SeverityOf(code),
 		Code:     code,
+		Scope:    scope,
 		Subject:  subject,
 		Path:     path,
 		Message:  fmt.Sprintf(format, args...),

@@ -3,7 +3,6 @@ package krmio
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 
@@ -23,10 +22,8 @@ func Results(fs []diag.Finding) fn.Results {
 			if s.Kind != "" || s.Name != "" {
 				r.ResourceRef = &fn.ResourceRef{APIVersion: s.APIVersion, Kind: s.Kind, Name: s.Name, Namespace: s.Namespace}
 			}
-			switch {
-			case s.Position < 0 && !strings.HasPrefix(r.Message, "functionConfig"):
-				r.Message = "functionConfig: " + r.Message
-			case s.Name == "" && s.Position >= 0:
+			if f.Scope == diag.ScopeObject && s.Name == "" {
+				// The object has no name to point at: say where it is.
 				r.Message = fmt.Sprintf("items[%d]: %s", s.Position, r.Message)
 			}
 			if s.File != "" {

@@ -9,7 +9,6 @@ import (
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/plan"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/render"
-	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/validate"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/krmio"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
@@ -28,7 +27,7 @@ type Classified struct {
 	// Packages are the decoded Packages in input order (deleted ones
 	// left out). A nil Package failed to decode; it still holds its
 	// namespace for the one-Package-per-namespace rule.
-	Packages []validate.Subject
+	Packages []schemas.Subject
 	// Env is what pass-through objects tell the planner.
 	Env plan.Environment
 	// Paths: some item says which file it came from, so generated objects
@@ -93,7 +92,7 @@ func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, er
 				"Package %s/%s is being deleted (metadata.deletionTimestamp is set); it is ignored", pkg.Metadata.Namespace, pkg.Metadata.Name))
 			continue
 		}
-		s := validate.Subject{Package: &pkg, Ref: ref}
+		s := schemas.Subject{Package: &pkg, Ref: ref}
 		if diag.HasErrors(fs) {
 			s.Package = nil
 		}
@@ -102,25 +101,15 @@ func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, er
 	return c, nil
 }
 
-// generatedKinds are the group/kinds this function writes.
-var generatedKinds = map[string]bool{
-	"networking.istio.io/ServiceEntry":      true,
-	"networking.istio.io/Gateway":           true,
-	"networking.istio.io/VirtualService":    true,
-	"networking.istio.io/Sidecar":           true,
-	"security.istio.io/AuthorizationPolicy": true,
-	"gateway.networking.k8s.io/Gateway":     true,
-}
-
 // isGenerated tells an object this function wrote on an earlier run: one
-// of its kinds with its managed-by label. Anything else with the label
+// of the kinds in render.Kinds with its managed-by label. Anything else with the label
 // (a Package someone labelled, say) is kept.
 func isGenerated(item *yaml.Node) bool {
 	if text(item, "metadata", "labels", render.ManagedByLabel) != render.ManagedByValue {
 		return false
 	}
-	group, _, _ := strings.Cut(text(item, "apiVersion"), "/")
-	return generatedKinds[group+"/"+text(item, "kind")]
+	_, ours := render.Lookup(text(item, "apiVersion"), text(item, "kind"))
+	return ours
 }
 
 func isPackage(item *yaml.Node) bool {

@@ -13,7 +13,7 @@ import (
 type GenerateInput struct {
 	// Packages in input order. A nil Package was rejected while decoding;
 	// it still holds its namespace for the one-Package-per-namespace rule.
-	Packages []validate.Subject
+	Packages []schemas.Subject
 	Settings schemas.Settings
 	Env      plan.Environment
 	Options  render.Options
@@ -30,7 +30,7 @@ func Generate(in GenerateInput) ([]render.Object, []diag.Finding) {
 // commands read the plan, the same one the objects are rendered from.
 func Plan(in GenerateInput) (plan.Plan, []diag.Finding) {
 	var findings []diag.Finding
-	subjects := make([]validate.Subject, len(in.Packages))
+	subjects := make([]schemas.Subject, len(in.Packages))
 	for i, s := range in.Packages {
 		subjects[i] = s
 		if s.Package == nil {
@@ -51,18 +51,18 @@ func Plan(in GenerateInput) (plan.Plan, []diag.Finding) {
 // admit applies the cross-Package rules and returns the Packages that may
 // generate objects, in input order. Subjects with a nil Package were
 // already rejected but still hold their namespace for rule 11.
-func admit(subjects []validate.Subject) ([]plan.Admitted, []diag.Finding) {
+func admit(subjects []schemas.Subject) ([]schemas.Subject, []diag.Finding) {
 	refs := make([]*diag.Ref, len(subjects))
 	for i, s := range subjects {
 		refs[i] = s.Ref
 	}
 	rejected := validate.Fleet(refs)
-	var out []plan.Admitted
+	var out []schemas.Subject
 	var findings []diag.Finding
 	for i, s := range subjects {
 		findings = append(findings, rejected[i]...)
 		if s.Package != nil && len(rejected[i]) == 0 {
-			out = append(out, plan.Admitted{Package: s.Package, Ref: s.Ref})
+			out = append(out, s)
 		}
 	}
 	return out, findings

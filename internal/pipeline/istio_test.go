@@ -5,42 +5,69 @@ import (
 	"fmt"
 	"strings"
 
+	"testing"
+
+	"github.com/stretchr/testify/assert"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	networking "istio.io/api/networking/v1"
-	security "istio.io/api/security/v1"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	_ "istio.io/api/networking/v1" // registers the networking types render.Kinds names
+	_ "istio.io/api/security/v1"   // registers the security types
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/render"
 )
 
-// strictSpec decodes an object's spec into its istio.io/api type with
-// protojson, rejecting unknown fields. (Decoding into the Go structs with
-// a YAML or JSON library would silently drop unknown fields.) Objects that
-// are not Istio kinds return nil.
+// strictSpec decodes an object's spec into the istio.io/api type its entry
+// in render.Kinds names, with protojson, rejecting unknown fields.
+// (Decoding into the Go structs with a YAML or JSON library would silently
+// drop unknown fields.) An object of an unregistered kind is an error; a
+// registered kind without an istio.io/api type (NoProto) is checked by
+// make e2e-istio and returns nil here.
 func strictSpec(obj map[string]any) error {
-	group, _, _ := strings.Cut(fmt.Sprint(obj["apiVersion"]), "/")
-	var msg proto.Message
-	switch {
-	case group == "networking.istio.io" && obj["kind"] == "ServiceEntry":
-		msg = &networking.ServiceEntry{}
-	case group == "networking.istio.io" && obj["kind"] == "Gateway":
-		msg = &networking.Gateway{}
-	case group == "networking.istio.io" && obj["kind"] == "VirtualService":
-		msg = &networking.VirtualService{}
-	case group == "networking.istio.io" && obj["kind"] == "Sidecar":
-		msg = &networking.Sidecar{}
-	case group == "security.istio.io" && obj["kind"] == "AuthorizationPolicy":
-		msg = &security.AuthorizationPolicy{}
-	default:
+	k, ok := render.Lookup(fmt.Sprint(obj["apiVersion"]), fmt.Sprint(obj["kind"]))
+	if !ok {
+		return fmt.Errorf("%s %s is not a kind in render.Kinds", obj["apiVersion"], obj["kind"])
+	}
+	if k.Proto == "" {
 		return nil
+	}
+	msg, err := protoMessage(k)
+	if err != nil {
+		return err
 	}
 	b, err := json.Marshal(obj["spec"])
 	if err != nil {
 		return err
 	}
 	if err := (protojson.UnmarshalOptions{DiscardUnknown: false}).Unmarshal(b, msg); err != nil {
-		return fmt.Errorf("%s spec does not decode strictly into %T: %w", obj["kind"], msg, err)
+		return fmt.Errorf("%s spec does not decode strictly into %s: %w", obj["kind"], k.Proto, err)
 	}
 	return nil
+}
+
+// protoMessage makes an empty message of the kind's istio.io/api type,
+// found by name among the types the istio.io/api imports above register.
+func protoMessage(k render.Kind) (proto.Message, error) {
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(k.Proto))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: istio.io/api type %q: %w", k.APIVersion(), k.Kind, k.Proto, err)
+	}
+	return mt.New().Interface(), nil
+}
+
+// Every registered kind names an istio.io/api type that exists (or says
+// why it has none).
+func TestKindRegistryNamesIstioTypes(t *testing.T) {
+	for _, k := range render.Kinds {
+		if k.Proto == "" {
+			assert.NotEmpty(t, k.NoProto, "%s %s", k.APIVersion(), k.Kind)
+			continue
+		}
+		_, err := protoMessage(k)
+		assert.NoError(t, err)
+	}
 }
 
 // metaProblems lists what Kubernetes would reject in an object's metadata.

@@ -111,8 +111,8 @@ func process(rl *krmio.ResourceList) (output, error) {
 // order), keeping each object's findings in the order they were made.
 func sortFindings(fs []diag.Finding) {
 	pos := func(f diag.Finding) int {
-		if f.Subject == nil {
-			return -1
+		if f.Scope != diag.ScopeObject || f.Subject == nil {
+			return -1 // the config and the input as a whole come first
 		}
 		return f.Subject.Position
 	}

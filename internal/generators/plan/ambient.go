@@ -78,7 +78,7 @@ func newAmbientBuilder(s schemas.Settings) *ambientBuilder {
 
 // identity returns who an entry speaks for, and the info finding that names
 // a namespace-wide identity.
-func (b *ambientBuilder) identity(a Admitted, entry *schemas.Allow, path string) (Identity, *diag.Finding) {
+func (b *ambientBuilder) identity(a schemas.Subject, entry *schemas.Allow, path string) (Identity, *diag.Finding) {
 	ns := a.Package.Metadata.Namespace
 	if entry.ServiceAccount != "" {
 		return Identity{Principal: fmt.Sprintf("%s/ns/%s/sa/%s", b.settings.TrustDomain, ns, entry.ServiceAccount)}, nil
@@ -89,7 +89,7 @@ func (b *ambientBuilder) identity(a Admitted, entry *schemas.Allow, path string)
 }
 
 // add admits one ambient Package, or rejects it on a conflict.
-func (b *ambientBuilder) add(a Admitted) {
+func (b *ambientBuilder) add(a schemas.Subject) {
 	reqs := requestsOf(a.Package)
 	if f := b.conflicts.check(a, reqs); f != nil {
 		b.findings = append(b.findings, *f)

@@ -28,8 +28,8 @@ func Build(in Input) (Plan, []diag.Finding) {
 
 // shortenedKeys warns once per Package whose uds.dev/user-* annotation key
 // had to be shortened.
-func shortenedKeys(pkgs []Admitted, p Plan) []diag.Finding {
-	used := map[PackageID]bool{}
+func shortenedKeys(pkgs []schemas.Subject, p Plan) []diag.Finding {
+	used := map[schemas.PackageID]bool{}
 	for _, id := range p.Ambient.Users.List() {
 		used[id] = true
 	}

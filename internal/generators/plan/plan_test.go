@@ -20,7 +20,7 @@ import (
 // pkg decodes a Package (allow is a YAML list body, one entry per line)
 // and checks it passes validation, so every fleet below is one the
 // function would actually plan.
-func pkg(t *testing.T, name, ns, mode, allow string) plan.Admitted {
+func pkg(t *testing.T, name, ns, mode, allow string) schemas.Subject {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata:\n  name: %s\n  namespace: %s\n  generation: 3\n  uid: uid-%s\nspec:\n  network:\n", name, ns, name)
@@ -35,14 +35,14 @@ func pkg(t *testing.T, name, ns, mode, allow string) plan.Admitted {
 	require.NoError(t, yaml.Unmarshal([]byte(b.String()), &doc), b.String())
 	ref := &diag.Ref{APIVersion: schemas.PackageAPIVersion, Kind: schemas.PackageKind, Name: name, Namespace: ns}
 	p, fs := schemas.DecodePackage(&doc, ref)
-	fs = append(fs, validate.Package(validate.Subject{Package: &p, Ref: ref})...)
+	fs = append(fs, validate.Package(schemas.Subject{Package: &p, Ref: ref})...)
 	for _, f := range fs {
 		require.NotEqual(t, diag.Error, f.Severity, "%s/%s %s: %s", ns, name, f.Path, f.Message)
 	}
-	return plan.Admitted{Package: &p, Ref: ref}
+	return schemas.Subject{Package: &p, Ref: ref}
 }
 
-func build(pkgs ...plan.Admitted) (plan.Plan, []diag.Finding) {
+func build(pkgs ...schemas.Subject) (plan.Plan, []diag.Finding) {
 	return plan.Build(plan.Input{Packages: pkgs, Settings: schemas.DefaultSettings()})
 }
 
@@ -198,7 +198,7 @@ func TestAmbientIdentity(t *testing.T) {
 	t.Run("trust domain from settings", func(t *testing.T) {
 		s := schemas.DefaultSettings()
 		s.TrustDomain = "example.org"
-		p, _ := plan.Build(plan.Input{Packages: []plan.Admitted{web}, Settings: s})
+		p, _ := plan.Build(plan.Input{Packages: []schemas.Subject{web}, Settings: s})
 		assert.Equal(t, []string{"443 p=[example.org/ns/shop/sa/checkout] ns=[]"}, rules(ambientHost(t, p, "a.example.com").Rules))
 	})
 }
@@ -251,12 +251,12 @@ func TestAmbientParticipantOnlyPackage(t *testing.T) {
 }
 
 func TestAmbientConflictAcrossPackages(t *testing.T) {
-	pa := func(t *testing.T) plan.Admitted {
+	pa := func(t *testing.T) schemas.Subject {
 		return pkg(t, "pa", "a", "", `
 - {direction: Egress, remoteHost: x.example.com}
 - {direction: Egress, remoteHost: y.example.com, description: y}`)
 	}
-	pb := func(t *testing.T) plan.Admitted {
+	pb := func(t *testing.T) schemas.Subject {
 		return pkg(t, "pb", "b", "", `
 - {direction: Egress, remoteHost: z.example.com}
 - {direction: Egress, remoteHost: x.example.com, remoteProtocol: HTTP, port: 443, description: x}
@@ -363,10 +363,10 @@ func TestModesAreCheckedSeparately(t *testing.T) {
 }
 
 func TestAmbientNameCollisions(t *testing.T) {
-	dotted := func(t *testing.T) plan.Admitted {
+	dotted := func(t *testing.T) schemas.Subject {
 		return pkg(t, "pa", "a", "", `- {direction: Egress, remoteHost: a.b.com}`)
 	}
-	dashed := func(t *testing.T) plan.Admitted {
+	dashed := func(t *testing.T) schemas.Subject {
 		return pkg(t, "pb", "b", "", `- {direction: Egress, remoteHost: a-b.com}`)
 	}
 
@@ -465,7 +465,7 @@ func TestSidecarPerSelector(t *testing.T) {
 	assert.Empty(t, withCode(fs, diag.NameHashed))
 	require.Len(t, p.Sidecar.Packages, 1)
 	sp := p.Sidecar.Packages[0]
-	assert.Equal(t, plan.PackageID{Name: "shop", Namespace: "store"}, sp.ID)
+	assert.Equal(t, schemas.PackageID{Name: "shop", Namespace: "store"}, sp.ID)
 	assert.Equal(t, int64(3), sp.Generation)
 	assert.Equal(t, "uid-shop", sp.UID)
 	require.Len(t, sp.Sidecars, 3)
@@ -545,7 +545,7 @@ func TestGatewayPortWarnings(t *testing.T) {
 		s := schemas.DefaultSettings()
 		s.GatewayPorts, s.GatewayPortsSet = []int{443}, true
 		p, fs := plan.Build(plan.Input{
-			Packages: []plan.Admitted{web}, Settings: s,
+			Packages: []schemas.Subject{web}, Settings: s,
 			Env: plan.Environment{GatewayServiceFound: true, GatewayServicePorts: []int{9200, 8443}},
 		})
 		assert.Equal(t, []int{9200, 8443}, p.Sidecar.GatewayPorts)
@@ -561,7 +561,7 @@ func TestGatewayPortWarnings(t *testing.T) {
 - {direction: Egress, remoteHost: b.example.com, remoteProtocol: HTTP, description: b}`)
 		s := schemas.DefaultSettings()
 		s.GatewayPorts, s.GatewayPortsSet = []int{443, 9200}, true
-		p, fs := plan.Build(plan.Input{Packages: []plan.Admitted{web}, Settings: s})
+		p, fs := plan.Build(plan.Input{Packages: []schemas.Subject{web}, Settings: s})
 		assert.Equal(t, []int{443, 9200}, p.Sidecar.GatewayPorts)
 		warns := withCode(fs, diag.GatewayPort)
 		require.Len(t, warns, 1)
@@ -585,7 +585,7 @@ func TestHostClaims(t *testing.T) {
 - {direction: Egress, remoteHost: API.example.com, description: api}
 - {direction: Egress, remoteHost: api.example.com, remoteProtocol: HTTP, port: 80, description: api-http}`)
 	amb := pkg(t, "amb", "amb", "", `- {direction: Egress, remoteHost: api.example.com}`)
-	p, fs := plan.Build(plan.Input{Packages: []plan.Admitted{web, amb}, Settings: schemas.DefaultSettings(), Env: env})
+	p, fs := plan.Build(plan.Input{Packages: []schemas.Subject{web, amb}, Settings: schemas.DefaultSettings(), Env: env})
 	claimed := withCode(fs, diag.HostClaimed)
 	require.Len(t, claimed, 1, "one warning per Package and host; none for ambient")
 	assertFinding(t, claimed[0], diag.Warning, diag.HostClaimed, web.Ref, "spec.network.allow[1].remoteHost",

@@ -44,7 +44,7 @@ type hostPort struct {
 
 type claim struct {
 	protocol string
-	owner    PackageID
+	owner    schemas.PackageID
 	path     string
 }
 
@@ -54,7 +54,7 @@ type conflictIndex map[hostPort]claim
 // check reports the first request of pkg that conflicts with an earlier
 // Package or with an earlier entry of the same Package. On no conflict it
 // records the Package's requests.
-func (idx conflictIndex) check(a Admitted, reqs []hostRequest) *diag.Finding {
+func (idx conflictIndex) check(a schemas.Subject, reqs []hostRequest) *diag.Finding {
 	own := conflictIndex{}
 	id := a.ID()
 	for _, r := range reqs {

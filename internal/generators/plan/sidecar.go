@@ -29,7 +29,7 @@ type WorkloadSidecar struct {
 
 // SidecarPackage is what one sidecar-mode Package generates in its namespace.
 type SidecarPackage struct {
-	ID             PackageID
+	ID             schemas.PackageID
 	Generation     int64
 	UID            string
 	ServiceEntries []LocalServiceEntry
@@ -86,7 +86,7 @@ func newSidecarBuilder(s schemas.Settings, env Environment) *sidecarBuilder {
 }
 
 // add admits one sidecar Package, or rejects it on a conflict.
-func (b *sidecarBuilder) add(a Admitted) {
+func (b *sidecarBuilder) add(a schemas.Subject) {
 	reqs := requestsOf(a.Package)
 	if f := b.conflicts.check(a, reqs); f != nil {
 		b.findings = append(b.findings, *f)
@@ -181,7 +181,7 @@ func (b *sidecarBuilder) claim(r *naming.Registry, base, key string, ref *diag.R
 	return name
 }
 
-func (b *sidecarBuilder) share(a Admitted, r *hostRequest) {
+func (b *sidecarBuilder) share(a schemas.Subject, r *hostRequest) {
 	h := b.hosts[r.host]
 	if h == nil {
 		h = &SharedHost{Host: r.host, first: r, ref: a.Ref}
@@ -198,7 +198,7 @@ func (b *sidecarBuilder) gatewayHost() string {
 	return fmt.Sprintf("%s.%s.svc.%s", s.GatewayService, s.GatewayNamespace, s.ClusterDomain)
 }
 
-func (b *sidecarBuilder) warnPort(a Admitted, r *hostRequest) {
+func (b *sidecarBuilder) warnPort(a schemas.Subject, r *hostRequest) {
 	if slices.Contains(b.plan.GatewayPorts, r.pp.Port) {
 		return
 	}
@@ -218,7 +218,7 @@ func portPath(r *hostRequest) string {
 	return r.path + ".remoteHost"
 }
 
-func (b *sidecarBuilder) warnClaims(a Admitted, r *hostRequest) {
+func (b *sidecarBuilder) warnClaims(a schemas.Subject, r *hostRequest) {
 	claims := b.env.Claims[r.host]
 	if len(claims) == 0 {
 		return

@@ -1,33 +1,11 @@
 package plan
 
-import (
-	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
-	"github.com/uds-egress-fn/uds-egress-fn/schemas"
-)
-
-// PackageID identifies a Package.
-type PackageID struct {
-	Name      string
-	Namespace string
-}
-
-func (p PackageID) String() string { return p.Namespace + "/" + p.Name }
+import "github.com/uds-egress-fn/uds-egress-fn/schemas"
 
 // PortProtocol is one port of a host with the protocol spoken on it.
 type PortProtocol struct {
 	Port     int
 	Protocol string
-}
-
-// Admitted is a Package that passed validation, with its result reference.
-type Admitted struct {
-	Package *schemas.Package
-	Ref     *diag.Ref
-}
-
-// ID returns the Package's identity.
-func (a Admitted) ID() PackageID {
-	return PackageID{Name: a.Package.Metadata.Name, Namespace: a.Package.Metadata.Namespace}
 }
 
 // Environment is what the rest of the input tells the planner.
@@ -43,7 +21,9 @@ type Environment struct {
 
 // Input is everything planning needs.
 type Input struct {
-	Packages []Admitted
+	// Packages are the admitted Packages (validate passed them), in input
+	// order.
+	Packages []schemas.Subject
 	Settings schemas.Settings
 	Env      Environment
 }
@@ -56,14 +36,14 @@ type Plan struct {
 
 // Users is an ordered set of contributing Packages.
 type Users struct {
-	order []PackageID
-	seen  map[PackageID]bool
+	order []schemas.PackageID
+	seen  map[schemas.PackageID]bool
 }
 
 // Add records a Package once.
-func (u *Users) Add(id PackageID) {
+func (u *Users) Add(id schemas.PackageID) {
 	if u.seen == nil {
-		u.seen = map[PackageID]bool{}
+		u.seen = map[schemas.PackageID]bool{}
 	}
 	if !u.seen[id] {
 		u.seen[id] = true
@@ -72,4 +52,4 @@ func (u *Users) Add(id PackageID) {
 }
 
 // List returns the Packages in first-seen order.
-func (u *Users) List() []PackageID { return u.order }
+func (u *Users) List() []schemas.PackageID { return u.order }

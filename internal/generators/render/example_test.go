@@ -28,7 +28,7 @@ spec:
 `), &doc)
 	pkg, _ := schemas.DecodePackage(doc.Content[0], &diag.Ref{})
 	settings := schemas.DefaultSettings()
-	p, _ := plan.Build(plan.Input{Packages: []plan.Admitted{{Package: &pkg, Ref: &diag.Ref{}}}, Settings: settings})
+	p, _ := plan.Build(plan.Input{Packages: []schemas.Subject{{Package: &pkg, Ref: &diag.Ref{}}}, Settings: settings})
 	for _, obj := range render.Render(p, settings, render.Options{}) {
 		os.Stdout.WriteString(obj.Kind + " " + obj.Metadata.Namespace + "/" + obj.Metadata.Name + "\n")
 	}

@@ -75,7 +75,7 @@ func FilePath(prefix string, o *Object) string {
 	return path.Join(prefix, o.Metadata.Namespace, strings.ToLower(o.Kind)+"-"+o.Metadata.Name+".yaml")
 }
 
-func userAnnotations(users []plan.PackageID) map[string]string {
+func userAnnotations(users []schemas.PackageID) map[string]string {
 	if len(users) == 0 {
 		return nil
 	}
@@ -107,7 +107,7 @@ func ambient(p plan.AmbientPlan, s schemas.Settings) []Object {
 	for _, h := range p.Hosts {
 		users := userAnnotations(h.Users.List())
 		out = append(out, Object{
-			APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry",
+			APIVersion: serviceEntry.APIVersion(), Kind: serviceEntry.Kind,
 			Metadata: Meta{
 				Name: h.ServiceEntryName, Namespace: s.AmbientNamespace, Annotations: users,
 				Labels: map[string]string{
@@ -118,7 +118,7 @@ func ambient(p plan.AmbientPlan, s schemas.Settings) []Object {
 			},
 			Spec: seSpec(h.Host, h.Ports),
 		}, Object{
-			APIVersion: "security.istio.io/v1", Kind: "AuthorizationPolicy",
+			APIVersion: authorizationPolicy.APIVersion(), Kind: authorizationPolicy.Kind,
 			Metadata: Meta{
 				Name: h.PolicyName, Namespace: s.AmbientNamespace, Annotations: copyMap(users),
 				Labels: map[string]string{packageLabel: sharedAmbient, "uds/for": "egress"},
@@ -126,7 +126,7 @@ func ambient(p plan.AmbientPlan, s schemas.Settings) []Object {
 			Spec: AuthorizationPolicySpec{
 				Action:     "ALLOW",
 				Rules:      rules(h.Rules),
-				TargetRefs: []TargetRef{{Group: "networking.istio.io", Kind: "ServiceEntry", Name: h.ServiceEntryName}},
+				TargetRefs: []TargetRef{{Group: serviceEntry.Group, Kind: serviceEntry.Kind, Name: h.ServiceEntryName}},
 			},
 		})
 	}
@@ -153,7 +153,7 @@ func rules(prs []plan.PortRule) []Rule {
 
 func waypoint(p plan.AmbientPlan, s schemas.Settings) Object {
 	return Object{
-		APIVersion: "gateway.networking.k8s.io/v1", Kind: "Gateway",
+		APIVersion: waypointGateway.APIVersion(), Kind: waypointGateway.Kind,
 		Metadata: Meta{
 			Name: s.WaypointName, Namespace: s.AmbientNamespace, Annotations: userAnnotations(p.Users.List()),
 			Labels: map[string]string{"istio.io/gateway-name": s.WaypointName, packageLabel: sharedAmbient},
@@ -165,7 +165,7 @@ func waypoint(p plan.AmbientPlan, s schemas.Settings) Object {
 				Name: "mesh", Port: 15008, Protocol: "HBONE",
 				AllowedRoutes: AllowedRoutes{
 					Namespaces: RouteNamespaces{From: "All"},
-					Kinds:      []RouteKind{{Group: "networking.istio.io", Kind: "ServiceEntry"}},
+					Kinds:      []RouteKind{{Group: serviceEntry.Group, Kind: serviceEntry.Kind}},
 				},
 			}},
 		},
@@ -202,9 +202,9 @@ func sidecar(p plan.SidecarPlan, s schemas.Settings) []Object {
 				TLSRoute{Match: []TLSMatch{{Gateways: []string{h.GatewayName}, Port: pp.Port, SniHosts: sni}}, Route: []Route{out}})
 		}
 		out = append(out,
-			Object{APIVersion: "networking.istio.io/v1", Kind: "Gateway", Metadata: meta(h.GatewayName), Spec: gw},
-			Object{APIVersion: "networking.istio.io/v1", Kind: "VirtualService", Metadata: meta(h.VirtualServiceName), Spec: vs},
-			Object{APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry", Metadata: meta(h.ServiceEntryName), Spec: seSpec(h.Host, h.Ports)},
+			Object{APIVersion: istioGateway.APIVersion(), Kind: istioGateway.Kind, Metadata: meta(h.GatewayName), Spec: gw},
+			Object{APIVersion: virtualService.APIVersion(), Kind: virtualService.Kind, Metadata: meta(h.VirtualServiceName), Spec: vs},
+			Object{APIVersion: serviceEntry.APIVersion(), Kind: serviceEntry.Kind, Metadata: meta(h.ServiceEntryName), Spec: seSpec(h.Host, h.Ports)},
 		)
 	}
 	return out
@@ -222,14 +222,14 @@ func packageObjects(pkg *plan.SidecarPackage) []Object {
 	}
 	var out []Object
 	for _, se := range pkg.ServiceEntries {
-		out = append(out, Object{APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry", Metadata: meta(se.Name), Spec: seSpec(se.Host, se.Ports)})
+		out = append(out, Object{APIVersion: serviceEntry.APIVersion(), Kind: serviceEntry.Kind, Metadata: meta(se.Name), Spec: seSpec(se.Host, se.Ports)})
 	}
 	for _, sc := range pkg.Sidecars {
 		spec := SidecarSpec{OutboundTrafficPolicy: OutboundTrafficPolicy{Mode: "REGISTRY_ONLY"}}
 		if sc.Selector != nil {
 			spec.WorkloadSelector = &WorkloadSelector{Labels: sc.Selector.Map()}
 		}
-		out = append(out, Object{APIVersion: "networking.istio.io/v1", Kind: "Sidecar", Metadata: meta(sc.Name), Spec: spec})
+		out = append(out, Object{APIVersion: sidecarKind.APIVersion(), Kind: sidecarKind.Kind, Metadata: meta(sc.Name), Spec: spec})
 	}
 	return out
 }

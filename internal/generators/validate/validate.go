@@ -10,12 +10,6 @@ import (
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
-// Subject is a decoded Package with the reference results point at.
-type Subject struct {
-	Package *schemas.Package
-	Ref     *diag.Ref
-}
-
 // reservedNamespaces may not hold a Package (UDS validator).
 var reservedNamespaces = map[string]bool{
 	"kube-system": true, "kube-public": true, "_unknown_": true, "pepr-system": true,
@@ -23,7 +17,7 @@ var reservedNamespaces = map[string]bool{
 
 // Package applies the per-Package rules (SPEC §2 rules 1-10 and the
 // reserved namespaces of rule 11).
-func Package(s Subject) []diag.Finding {
+func Package(s schemas.Subject) []diag.Finding {
 	pkg := s.Package
 	var out []diag.Finding
 	if reservedNamespaces[pkg.Metadata.Namespace] {

@@ -54,7 +54,7 @@ func packageYAML(name, ns, mode, allow string) string {
 
 // decode builds a Package the way the function does. Decoding must not
 // fail: the cases exercise validation, not the decoder.
-func decode(t *testing.T, name, ns, mode, allow string) validate.Subject {
+func decode(t *testing.T, name, ns, mode, allow string) schemas.Subject {
 	t.Helper()
 	var doc yaml.Node
 	src := packageYAML(name, ns, mode, allow)
@@ -64,10 +64,10 @@ func decode(t *testing.T, name, ns, mode, allow string) validate.Subject {
 	for _, f := range fs {
 		require.NotEqual(t, diag.Error, f.Severity, "decode: %s: %s\n%s", f.Path, f.Message, src)
 	}
-	return validate.Subject{Package: &pkg, Ref: ref}
+	return schemas.Subject{Package: &pkg, Ref: ref}
 }
 
-func checkFindings(t *testing.T, s validate.Subject, got []diag.Finding, wants []want) {
+func checkFindings(t *testing.T, s schemas.Subject, got []diag.Finding, wants []want) {
 	t.Helper()
 	if !assert.Len(t, got, len(wants), "findings: %s", describe(got)) {
 		return
@@ -564,13 +564,13 @@ func TestPackageWithoutNetwork(t *testing.T) {
 	ref := &diag.Ref{Name: "web", Namespace: "shop"}
 	pkg, fs := schemas.DecodePackage(&doc, ref)
 	require.Empty(t, fs)
-	assert.Empty(t, validate.Package(validate.Subject{Package: &pkg, Ref: ref}))
+	assert.Empty(t, validate.Package(schemas.Subject{Package: &pkg, Ref: ref}))
 }
 
 func TestFleet(t *testing.T) {
 	type p struct{ name, ns string }
-	subjects := func(t *testing.T, ps ...p) []validate.Subject {
-		out := make([]validate.Subject, len(ps))
+	subjects := func(t *testing.T, ps ...p) []schemas.Subject {
+		out := make([]schemas.Subject, len(ps))
 		for i, x := range ps {
 			out[i] = decode(t, x.name, x.ns, "", `- {direction: Egress, remoteHost: api.github.com}`)
 		}

@@ -1,0 +1,76 @@
+package render_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/plan"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/render"
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
+)
+
+// Every object Render emits is of a registered kind, and every registered
+// kind is emitted by a fleet with an ambient and a sidecar Package. (The
+// pipeline's strict-decode test checks the same over every golden output.)
+func TestRenderEmitsOnlyRegisteredKinds(t *testing.T) {
+	var pkgs []schemas.Subject
+	for i, src := range []string{`
+apiVersion: uds.dev/v1alpha1
+kind: Package
+metadata: {name: amb, namespace: amb}
+spec:
+  network:
+    allow:
+    - {direction: Egress, remoteHost: a.example.com, port: 443, serviceAccount: amb}
+`, `
+apiVersion: uds.dev/v1alpha1
+kind: Package
+metadata: {name: side, namespace: side}
+spec:
+  network:
+    serviceMesh: {mode: sidecar}
+    allow:
+    - {direction: Egress, remoteHost: b.example.com, remoteProtocol: HTTP, selector: {app: side}}
+`} {
+		var doc yaml.Node
+		require.NoError(t, yaml.Unmarshal([]byte(src), &doc))
+		ref := &diag.Ref{Position: i}
+		pkg, fs := schemas.DecodePackage(doc.Content[0], ref)
+		require.False(t, diag.HasErrors(fs), "%v", fs)
+		pkgs = append(pkgs, schemas.Subject{Package: &pkg, Ref: ref})
+	}
+	settings := schemas.DefaultSettings()
+	p, fs := plan.Build(plan.Input{Packages: pkgs, Settings: settings})
+	require.False(t, diag.HasErrors(fs), "%v", fs)
+	emitted := map[render.Kind]bool{}
+	for _, obj := range render.Render(p, settings, render.Options{}) {
+		k, ok := render.Lookup(obj.APIVersion, obj.Kind)
+		if assert.True(t, ok, "Render emits %s %s, which is not in render.Kinds", obj.APIVersion, obj.Kind) {
+			assert.Equal(t, k.APIVersion(), obj.APIVersion, "%s is emitted under another version than its registered one", obj.Kind)
+			emitted[k] = true
+		}
+	}
+	for _, k := range render.Kinds {
+		assert.True(t, emitted[k], "%s %s is registered but not emitted by this fleet: extend the fleet or drop the entry", k.APIVersion(), k.Kind)
+	}
+}
+
+func TestKindRegistryEntries(t *testing.T) {
+	seen := map[string]bool{}
+	for _, k := range render.Kinds {
+		id := k.Group + "/" + k.Kind
+		assert.False(t, seen[id], "%s is registered twice", id)
+		seen[id] = true
+		assert.NotEmpty(t, k.Group, "%s: no group", k.Kind)
+		assert.NotEmpty(t, k.Version, "%s: no version", k.Kind)
+		assert.True(t, (k.Proto == "") != (k.NoProto == ""), "%s: exactly one of Proto and NoProto must be set", id)
+	}
+	_, ok := render.Lookup("v1", "ServiceEntry")
+	assert.False(t, ok, "a core-group kind must not match networking.istio.io")
+	_, ok = render.Lookup("networking.istio.io/v1beta1", "ServiceEntry")
+	assert.True(t, ok, "an older version of a registered kind is still ours")
+}

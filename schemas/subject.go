@@ -1,0 +1,24 @@
+package schemas
+
+import "github.com/uds-egress-fn/uds-egress-fn/internal/diag"
+
+// Subject is a decoded Package with the reference of the input object it
+// came from, which every finding about it carries. It is what the stages
+// pass on: validate checks Subjects, and the ones it admits are planned.
+type Subject struct {
+	Package *Package
+	Ref     *diag.Ref
+}
+
+// ID returns the Package's identity.
+func (s Subject) ID() PackageID {
+	return PackageID{Name: s.Package.Metadata.Name, Namespace: s.Package.Metadata.Namespace}
+}
+
+// PackageID identifies a Package.
+type PackageID struct {
+	Name      string
+	Namespace string
+}
+
+func (p PackageID) String() string { return p.Namespace + "/" + p.Name }
