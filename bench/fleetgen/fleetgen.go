@@ -3,7 +3,7 @@
 // hosts drawn from a pool so hosts are shared, both service mesh modes, a
 // fixed number of Anywhere participants, and some pass-through objects. The
 // same parameters always give the same bytes. cmd bench/fleet writes it to
-// stdout; the Go benchmarks build it in memory with Bytes or Admitted.
+// stdout; the Go benchmarks build it in memory with Bytes or Input.
 package fleetgen
 
 import (

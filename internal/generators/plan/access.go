@@ -10,7 +10,7 @@ import (
 
 // Source is the allow entry that asked for an access.
 type Source struct {
-	Package PackageID
+	Package schemas.PackageID
 	// Entry is the index in spec.network.allow.
 	Entry int
 	// Anywhere is true for a remoteGenerated: Anywhere participant.
