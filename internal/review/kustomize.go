@@ -24,14 +24,14 @@ func buildKustomization(dir string) (Part, *foundConfig, error) {
 	fs := &egressFS{FileSystem: filesys.MakeFsOnDisk()}
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	m, err := k.Run(fs, dir)
+	if fs.err != nil {
+		return Part{}, nil, fs.err
+	}
 	if err != nil {
 		if types.IsErrOnlyBuiltinPluginsAllowed(err) {
 			return Part{}, nil, fmt.Errorf("kustomize build %s: %v: the kustomization runs a transformer or generator other than uds-egress-fn, and review runs none (kustomize runs them only with plugins enabled). Build it yourself and pipe the result: kustomize build --enable-alpha-plugins --enable-exec %s | uds-egress-fn report --config EGRESS-CONFIG -", dir, err, dir)
 		}
 		return Part{}, nil, fmt.Errorf("kustomize build %s: %v", dir, err)
-	}
-	if fs.err != nil {
-		return Part{}, nil, fs.err
 	}
 	out, err := m.AsYaml()
 	if err != nil {
@@ -60,8 +60,8 @@ func (f *egressFS) ReadFile(path string) ([]byte, error) {
 	}
 	out, err := f.stripTransformers(filepath.Dir(path), data)
 	if err != nil {
-		f.err = err
-		return data, nil
+		f.err = err // reported instead of what kustomize makes of it
+		return nil, err
 	}
 	return out, nil
 }
@@ -102,7 +102,7 @@ func (f *egressFS) stripTransformers(dir string, data []byte) ([]byte, error) {
 			continue
 		}
 		kept[len(kept)-1] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: keepLocalConfig, Style: yaml.LiteralStyle}
-		if f.config != nil && !sameYAML(f.config.node, cfg) {
+		if f.config != nil && !sameConfig(f.config.node, cfg) {
 			return nil, fmt.Errorf("two different uds-egress-fn transformers (%s and %s); pass the config to use with --config", f.config.from, from)
 		}
 		f.config = &foundConfig{cfg, from}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -98,7 +99,7 @@ type foundConfig struct {
 // setConfig takes a config found in the input; two different ones are an
 // error (the user has to say which with --config).
 func (in *Input) setConfig(node *yaml.Node, from string) error {
-	if in.Config != nil && !sameYAML(in.Config, node) {
+	if in.Config != nil && !sameConfig(in.Config, node) {
 		return fmt.Errorf("two different function configs in the input (%s and %s); pass the one to use with --config", in.ConfigFrom, from)
 	}
 	in.Config, in.ConfigFrom = node, from
@@ -244,7 +245,7 @@ func takeConfigObject(objs []*yaml.Node, path string) (*foundConfig, []*yaml.Nod
 			o = &c
 			from = path + " (functionConfig)"
 		}
-		if found != nil && !sameYAML(found.node, o) {
+		if found != nil && !sameConfig(found.node, o) {
 			return nil, nil, fmt.Errorf("%s holds two different function configs (%s and %s); pass the one to use with --config", path, found.from, from)
 		}
 		found = &foundConfig{o, from}
@@ -388,8 +389,21 @@ func scalar(n *yaml.Node, key string) string {
 	return v.Value
 }
 
+// sameConfig tells whether two configs set the same: same kind and the
+// same spec (EgressConfig) or data (ConfigMap); names and annotations do
+// not matter.
+func sameConfig(a, b *yaml.Node) bool {
+	if scalar(a, "kind") != scalar(b, "kind") {
+		return false
+	}
+	return sameYAML(field(a, "spec"), field(b, "spec")) && sameYAML(field(a, "data"), field(b, "data"))
+}
+
+// sameYAML compares values, not spelling (flow or block style, quotes).
 func sameYAML(a, b *yaml.Node) bool {
-	x, err1 := yaml.Marshal(a)
-	y, err2 := yaml.Marshal(b)
-	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+	if a == nil || b == nil {
+		return a == b
+	}
+	var x, y any
+	return a.Decode(&x) == nil && b.Decode(&y) == nil && reflect.DeepEqual(x, y)
 }

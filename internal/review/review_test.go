@@ -1,0 +1,120 @@
+package review
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func grant(ns, sa, host string, port int, src ...string) Grant {
+	return Grant{Mode: ModeAmbient, Namespace: ns, ServiceAccount: sa, Host: host, Port: port, Protocol: "TLS", Sources: src}
+}
+
+func TestDiff(t *testing.T) {
+	keep := grant("a", "app", "x.example.com", 443, "a/a spec.network.allow[0]")
+	gone := grant("a", "app", "y.example.com", 443, "a/a spec.network.allow[1]")
+	narrow := grant("b", "app", "x.example.com", 443, "b/b spec.network.allow[0]")
+	wide := grant("c", "", "x.example.com", 443, "c/c spec.network.allow[0]")
+	proto := keep
+	proto.Protocol = "HTTP"
+	anywhere := keep
+	anywhere.Anywhere = true
+	moved := keep
+	moved.Sources = []string{"a/a spec.network.allow[3]"}
+	sidecarAll := Grant{Mode: ModeSidecar, Namespace: "d", Selector: map[string]string{}, Host: "x.example.com", Port: 443, Protocol: "TLS", Sources: []string{"d/d spec.network.allow[0]"}}
+	sidecarApp := sidecarAll
+	sidecarApp.Selector = map[string]string{"app": "web"}
+
+	cases := map[string]struct {
+		base, head              []Grant
+		added, removed, changed int
+		widening                bool
+	}{
+		"same":                          {[]Grant{keep}, []Grant{keep}, 0, 0, 0, false},
+		"removed only":                  {[]Grant{keep, gone}, []Grant{keep}, 0, 1, 0, false},
+		"narrow added":                  {[]Grant{keep}, []Grant{keep, narrow}, 1, 0, 0, false},
+		"namespace-wide added":          {[]Grant{keep}, []Grant{keep, wide}, 1, 0, 0, true},
+		"protocol changed":              {[]Grant{keep}, []Grant{proto}, 0, 0, 1, false},
+		"became Anywhere":               {[]Grant{keep}, []Grant{anywhere}, 0, 0, 1, true},
+		"no longer Anywhere":            {[]Grant{anywhere}, []Grant{keep}, 0, 0, 1, false},
+		"sources changed":               {[]Grant{keep}, []Grant{moved}, 0, 0, 1, false},
+		"sidecar all pods added":        {nil, []Grant{sidecarAll}, 1, 0, 0, true},
+		"sidecar selector added":        {nil, []Grant{sidecarApp}, 1, 0, 0, false},
+		"selector is part of who":       {[]Grant{sidecarAll}, []Grant{sidecarApp}, 1, 1, 0, false},
+		"serviceAccount is part of who": {[]Grant{wide}, []Grant{grant("c", "app", "x.example.com", 443, "c/c spec.network.allow[0]")}, 1, 1, 0, false},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			d := NewDiff(Report{Grants: c.base}, Report{Grants: c.head})
+			assert.Len(t, d.Added, c.added)
+			assert.Len(t, d.Removed, c.removed)
+			assert.Len(t, d.Changed, c.changed)
+			assert.Equal(t, c.widening, d.AddedWidening())
+			var b strings.Builder
+			require.NoError(t, WriteDiffMarkdown(&b, d))
+			assert.Equal(t, d.Empty(), strings.Contains(b.String(), "No change in egress access"))
+			if c.added > 0 {
+				assert.Less(t, strings.Index(b.String(), "#### Added"), strings.Index(b.String()+"#### Removed", "#### Removed"), "added leads")
+			}
+		})
+	}
+}
+
+func TestReportMarkdownSummary(t *testing.T) {
+	wide := grant("c", "", "x.example.com", 443, "c/c spec.network.allow[0]")
+	any := grant("b", "app", "y.example.com", 8443, "b/b spec.network.allow[2]")
+	any.Anywhere = true
+	r := Report{Grants: []Grant{grant("a", "app", "x.example.com", 443, "a/a spec.network.allow[0]"), wide, any},
+		Results: []Result{{Severity: "error", Code: "host-wildcard", Object: "Package d/d", Field: "spec.network.allow[0].remoteHost", Message: "a | pipe"}, {Severity: "info", Code: "identity-namespace"}}}
+	var b strings.Builder
+	require.NoError(t, WriteReportMarkdown(&b, r))
+	out := b.String()
+	assert.Contains(t, out, "**3 identities** may reach **2 hosts** (3 grants): **1 namespace-wide grant**, **1 grant through an Anywhere participant**. Results: 1 error, 0 warnings.")
+	assert.Contains(t, out, "> The input has 1 error result")
+	assert.Contains(t, out, "#### Widenings")
+	assert.Contains(t, out, "#### `x.example.com`")
+	assert.Contains(t, out, `a \| pipe`)
+	assert.Contains(t, out, "Info results (namespace-wide identities and the like): 1")
+}
+
+// A graph of 50 Packages stays readable: per namespace beyond
+// MaxIdentities identities, at most MaxNamespaces + 1 namespace groups and
+// MaxHosts + 1 host nodes, and it says what it collapsed.
+func TestMermaidCollapses(t *testing.T) {
+	small := []Grant{grant("a", "app", "x.example.com", 443, "a/a spec.network.allow[0]"), grant("a", "app", "x.example.com", 8443, "a/a spec.network.allow[0]")}
+	var b strings.Builder
+	require.NoError(t, WriteMermaid(&b, Report{Grants: small}))
+	assert.Contains(t, b.String(), `-->|"443, 8443"|`, "one edge per identity and host, ports merged")
+	assert.NotContains(t, b.String(), "%%")
+
+	var fleet []Grant
+	for p := 0; p < 50; p++ {
+		for sa := 0; sa < 2; sa++ {
+			for h := 0; h < 3; h++ {
+				fleet = append(fleet, grant(fmt.Sprintf("team-%02d", p), fmt.Sprintf("sa-%d", sa), fmt.Sprintf("h%02d.example.com", (p*3+h)%60), 443, "x/y spec.network.allow[0]"))
+			}
+		}
+	}
+	b.Reset()
+	require.NoError(t, WriteMermaid(&b, Report{Grants: fleet}))
+	out := b.String()
+	assert.Contains(t, out, "100 identities: drawn one node per namespace")
+	assert.Contains(t, out, "10 namespaces with the fewest grants collapsed")
+	assert.Contains(t, out, "20 hosts with the fewest grants collapsed")
+	assert.Equal(t, MaxNamespaces+1, strings.Count(out, "subgraph "))
+	assert.Equal(t, MaxHosts+1, strings.Count(out, `(["`))
+	assert.True(t, strings.HasPrefix(out, "```mermaid\nflowchart LR\n"))
+}
+
+func TestParseObjectRef(t *testing.T) {
+	r, err := ParseObjectRef("Gateway.gateway.networking.k8s.io/istio-egress-ambient/egress-waypoint")
+	require.NoError(t, err)
+	assert.Equal(t, ObjectRef{Kind: "Gateway", Group: "gateway.networking.k8s.io", Namespace: "istio-egress-ambient", Name: "egress-waypoint"}, r)
+	for _, bad := range []string{"Gateway/x", "a/b/c/d", "/ns/name", "Kind//name"} {
+		_, err := ParseObjectRef(bad)
+		assert.Error(t, err, bad)
+	}
+}
