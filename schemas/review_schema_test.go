@@ -72,7 +72,7 @@ func TestReviewSchemaValidatesOutputs(t *testing.T) {
 	// A report with every kind of result field, and an empty diff.
 	r := review.NewReport(review.Analysis{Findings: []diag.Finding{
 		diag.New(diag.HostWildcard, &diag.Ref{Kind: "Package", Name: "a", Namespace: "b", File: "p.yaml", Position: 2}, "spec.network.allow[0].remoteHost", "wildcard"),
-		diag.New(diag.ConfigInvalid, &diag.Ref{Position: -1}, "spec.trustDomain", "bad"),
+		{Severity: diag.Error, Code: diag.ConfigInvalid, Scope: diag.ScopeConfig, Path: "spec.trustDomain", Message: "functionConfig: bad"},
 		diag.New(diag.InputInvalid, nil, "", "not YAML"),
 	}})
 	var b strings.Builder

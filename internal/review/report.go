@@ -74,11 +74,13 @@ func results(fs []diag.Finding) []Result {
 	out := make([]Result, 0, len(fs))
 	for _, f := range fs {
 		r := Result{Severity: string(f.Severity), Code: string(f.Code), Field: f.Path, Message: f.Message}
+		if f.Scope == diag.ScopeConfig {
+			r.Object = "functionConfig"
+		}
 		if s := f.Subject; s != nil {
 			r.File = s.File
 			switch {
-			case s.Position < 0:
-				r.Object = "functionConfig"
+			case f.Scope == diag.ScopeConfig:
 			case s.Name != "" || s.Kind != "":
 				r.Object = s.Kind + " " + qualified(s.Namespace, s.Name)
 			default:
