@@ -18,7 +18,6 @@ BIN       := bin/uds-egress-fn
 TOOLS     := $(ROOT)/bin/tools
 KUSTOMIZE := $(TOOLS)/kustomize
 KUSTOMIZE_VERSION := v5.8.2
-IMAGE     := uds-egress-fn:dev
 IMAGE_CONTEXT := bin/image
 
 # The version stamped into the binary (`uds-egress-fn --version`): `git
@@ -32,11 +31,25 @@ VERSION  ?= $(shell git describe --tags --match 'v[0-9]*.[0-9]*.[0-9]*' --dirty 
 REVISION ?= $(shell git rev-parse HEAD)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.revision=$(REVISION)
 
+# Images. IMAGE is the name fn/metadata.yaml, the examples and the docs use:
+# the fully qualified release name of the newest CHANGELOG release, so kpt
+# (which prefixes a bare name with gcr.io/kpt-fn/) finds the local image.
+# `make image` tags this host's image IMAGE, $(IMAGE_REPO):$(VERSION) and
+# the old local alias uds-egress-fn:dev; `make image-all` builds every
+# architecture, tagged $(IMAGE_REPO):$(VERSION)-<arch>, and writes them as
+# one multi-platform OCI archive, $(OCI_ARCHIVE).
+IMAGE_REPO  := ghcr.io/uds-egress-fn/uds-egress-fn
+IMAGE       := $(IMAGE_REPO):v$(RELEASE)
+IMAGE_ARCHS := amd64 arm64
+HOST_ARCH   := $(shell go env GOARCH)
+CREATED     ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ)
+OCI_ARCHIVE := dist/uds-egress-fn_$(VERSION)_oci-image.tar
+
 # Unit tests: every package of the module except the end-to-end tests, which
 # `make e2e` runs with the binary built and the tools on PATH.
 UNIT_PKGS = $(shell GOTOOLCHAIN=local CGO_ENABLED=0 go list ./... | grep -v '/e2e$$')
 
-.PHONY: build test unit e2e e2e-istio demo image tools clean fuzz version
+.PHONY: build test unit e2e e2e-istio demo image image-all image-arch image-name tools clean fuzz version
 
 ## build: the function binary, bin/uds-egress-fn
 build:
@@ -70,13 +83,35 @@ demo: build tools
 	         /^---$$/ { flush(); next } { doc = doc $$0 "\n" } \
 	         END { flush(); printf "# %d generated objects; the full output (Packages and pass-through objects too) is examples/kustomize-ambient/expected.yaml\n", n }'
 
-## image: uds-egress-fn:dev, FROM scratch, from a static binary built on this host (no pull)
+## image: $(IMAGE) for this host's architecture, FROM scratch, from a static binary (no pull)
 image:
-	rm -rf $(IMAGE_CONTEXT) && mkdir -p $(IMAGE_CONTEXT)
-	go build -ldflags='$(LDFLAGS)' -o $(IMAGE_CONTEXT)/uds-egress-fn ./fn
-	printf 'nobody:x:65534:65534:nobody:/:/sbin/nologin\n' >$(IMAGE_CONTEXT)/passwd
-	printf 'nogroup:x:65534:\n' >$(IMAGE_CONTEXT)/group
-	docker build -f Dockerfile -t $(IMAGE) $(IMAGE_CONTEXT)
+	@$(MAKE) --no-print-directory image-arch ARCH=$(HOST_ARCH) VERSION=$(VERSION)
+	docker tag $(IMAGE_REPO):$(VERSION)-$(HOST_ARCH) $(IMAGE_REPO):$(VERSION)
+	docker tag $(IMAGE_REPO):$(VERSION)-$(HOST_ARCH) $(IMAGE)
+	docker tag $(IMAGE_REPO):$(VERSION)-$(HOST_ARCH) uds-egress-fn:dev
+
+## image-all: linux/amd64 and linux/arm64 images (no pull, no emulation), saved as one OCI archive in dist/
+image-all: image
+	@for arch in $(filter-out $(HOST_ARCH),$(IMAGE_ARCHS)); do \
+	  $(MAKE) --no-print-directory image-arch ARCH=$$arch VERSION=$(VERSION); done
+	mkdir -p dist
+	docker save -o $(IMAGE_CONTEXT)/docker-save.tar $(foreach a,$(IMAGE_ARCHS),$(IMAGE_REPO):$(VERSION)-$(a))
+	go run ./internal/ociarchive/cmd -name $(IMAGE_REPO) -tag $(VERSION) -o $(OCI_ARCHIVE) $(IMAGE_CONTEXT)/docker-save.tar
+	rm $(IMAGE_CONTEXT)/docker-save.tar
+
+# image-arch: $(IMAGE_REPO):$(VERSION)-$(ARCH) from a binary cross-compiled for linux/$(ARCH)
+image-arch:
+	rm -rf $(IMAGE_CONTEXT)/$(ARCH) && mkdir -p $(IMAGE_CONTEXT)/$(ARCH)
+	GOOS=linux GOARCH=$(ARCH) go build -ldflags='$(LDFLAGS)' -o $(IMAGE_CONTEXT)/$(ARCH)/uds-egress-fn ./fn
+	printf 'nobody:x:65534:65534:nobody:/:/sbin/nologin\n' >$(IMAGE_CONTEXT)/$(ARCH)/passwd
+	printf 'nogroup:x:65534:\n' >$(IMAGE_CONTEXT)/$(ARCH)/group
+	docker build --platform linux/$(ARCH) -f Dockerfile -t $(IMAGE_REPO):$(VERSION)-$(ARCH) \
+	  --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) --build-arg CREATED=$(CREATED) \
+	  $(IMAGE_CONTEXT)/$(ARCH)
+
+## image-name: the image name the examples use
+image-name:
+	@echo $(IMAGE)
 
 ## fuzz: each fuzz target for FUZZTIME (default 30s); crashers land in internal/krmio/testdata/fuzz and internal/pipeline/testdata/fuzz
 FUZZTIME ?= 30s
@@ -97,5 +132,5 @@ tools:
 
 ## clean: remove everything the targets built
 clean:
-	rm -rf bin examples/ci/out.yaml
+	rm -rf bin dist examples/ci/out.yaml
 include bench/bench.mk

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,7 +27,7 @@ func buildImage(t *testing.T) outcome {
 	return imageBuilt
 }
 
-// TestContainer builds uds-egress-fn:dev with `make image` (no base image,
+// TestContainer builds the image with `make image` (no base image,
 // nothing pulled) and runs the examples through the container forms of
 // docker, kustomize and kpt. It is skipped when `docker info` fails.
 func TestContainer(t *testing.T) {
@@ -61,6 +62,21 @@ func TestContainer(t *testing.T) {
 		assert.NotEmpty(t, strings.TrimSpace(o.Stdout))
 	})
 
+	t.Run("kpt fn doc", func(t *testing.T) {
+		// kpt runs the image with --help; the fully qualified name needs no
+		// docker.io/library/ prefix.
+		o := succeed(t, repoRoot, nil, kpt(t), "fn", "doc", "--image", image)
+		assert.Contains(t, o.Stdout, "Generate the Istio egress objects")
+		assert.Contains(t, o.Stdout, "\nUsage:\n")
+	})
+
+	t.Run("labels", func(t *testing.T) {
+		o := succeed(t, repoRoot, nil, "docker", "image", "inspect", image, "--format", "{{json .Config.Labels}}")
+		var got map[string]string
+		require.NoError(t, json.Unmarshal([]byte(o.Stdout), &got))
+		checkLabels(t, wantLabels(t, makeVersion(t)), got)
+	})
+
 	t.Run("kustomize container form", func(t *testing.T) {
 		k := kustomize(t)
 		for _, name := range kustomizeExamples {
@@ -88,7 +104,7 @@ func TestContainer(t *testing.T) {
 		require.NoError(t, err)
 		const execLine = "- exec: ../../bin/uds-egress-fn"
 		require.Contains(t, string(data), execLine)
-		containerised := strings.Replace(string(data), execLine, "- image: "+kptImage, 1)
+		containerised := strings.Replace(string(data), execLine, "- image: "+image, 1)
 		require.NoError(t, os.WriteFile(kptfile, []byte(containerised), 0o644))
 		want["Kptfile"] = containerised
 

@@ -33,13 +33,13 @@ const (
 	kustomizeVersion = "v5.8.2"
 	// generatedLabel marks every object the function generates.
 	generatedLabel = "app.kubernetes.io/managed-by: uds-egress-fn"
-	image          = "uds-egress-fn:dev"
-	// kpt prefixes an image name without a registry with gcr.io/kpt-fn/, so
-	// a Kptfile names the local image by its fully qualified name.
-	kptImage = "docker.io/library/" + image
 )
 
 var (
+	// image is the fully qualified image name the examples use and
+	// `make image` tags (`make image-name`): kpt uses it as it is, where it
+	// would prefix a bare name with gcr.io/kpt-fn/.
+	image string
 	// repoRoot is the absolute path of the repository.
 	repoRoot string
 	// fnBin is bin/uds-egress-fn, the path the examples run.
@@ -68,6 +68,14 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building %s: %v\n%s", fnBin, err, out)
 		os.Exit(1)
 	}
+	name := exec.Command("make", "--no-print-directory", "-s", "image-name")
+	name.Dir = root
+	out, err := name.Output()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "make image-name: %v\n", err)
+		os.Exit(1)
+	}
+	image = strings.TrimSpace(string(out))
 	os.Exit(m.Run())
 }
 

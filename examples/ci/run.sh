@@ -5,13 +5,13 @@
 #
 #   examples/ci/run.sh [resourcelist.yaml [out.yaml]]
 #
-# IMAGE overrides the image (default uds-egress-fn:dev, from `make image`).
+# IMAGE overrides the image (default ghcr.io/uds-egress-fn/uds-egress-fn:v0.1.0, from `make image`).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 in=${1:-$here/resourcelist.yaml}
 out=${2:-$here/out.yaml}
-image=${IMAGE:-uds-egress-fn:dev}
+image=${IMAGE:-ghcr.io/uds-egress-fn/uds-egress-fn:v0.1.0}
 
 # The function writes errors and warnings to stderr itself (they show in the
 # job log) and exits 1 on error results; the full ResourceList, results
