@@ -7,6 +7,11 @@
 //     (user + system) and peak RSS from the kernel's rusage of the child;
 //   - runs the Go benchmarks of planning and rendering (internal/generators/plan,
 //     internal/generators/render) and prints their growth from 1k to 10k Packages;
+//   - times `uds-egress-fn report --format json` on the fleet and
+//     `uds-egress-fn diff --format json` between the fleet and the fleet
+//     plus one new Package (a pull request's worth of change), at the
+//     -review-sizes, and checks their peak RSS against the README's memory
+//     bound (25 times the input; a diff reads two inputs);
 //   - prints the ratios against the targets and writes everything to
 //     bench/results/latest.json (bench/plot draws docs/performance.png from
 //     it).
@@ -44,6 +49,9 @@ const (
 	targetTimeRatio = 1.3  // function / baseline wall time at 10k Packages
 	targetRSSRatio  = 2.0  // function / baseline peak RSS
 	targetGrowth    = 11.0 // plan+render time, 1k -> 10k Packages
+	// targetRSSPerInput is the README's memory bound: peak RSS under 25
+	// times the input size.
+	targetRSSPerInput = 25.0
 )
 
 // Results is bench/results/latest.json.
@@ -82,6 +90,10 @@ type SizeRow struct {
 	WallRatio  float64 `json:"wall_ratio"`
 	CPURatio   float64 `json:"cpu_ratio"`
 	RSSRatio   float64 `json:"rss_ratio"`
+	// Report and Diff are the review commands on the same fleet (absent
+	// at sizes outside -review-sizes).
+	Report *Runs `json:"report,omitempty"`
+	Diff   *Runs `json:"diff,omitempty"`
 }
 
 // Runs are the repetitions of one binary on one input.
@@ -132,6 +144,7 @@ func main() {
 	benchCount := flag.Int("bench-count", 5, "go test -count for the Go benchmarks")
 	benchTime := flag.String("bench-time", "1s", "go test -benchtime for the Go benchmarks")
 	skipGo := flag.Bool("skip-go-bench", false, "skip the Go benchmarks")
+	reviewSizes := flag.String("review-sizes", "1000,10000", "fleet sizes at which report and diff are timed too")
 	from := flag.String("from", "", "measure nothing: recompute the growth and targets of this results file, print its report and rewrite it")
 	flag.Parse()
 	if *from != "" {
@@ -148,6 +161,8 @@ func main() {
 		return
 	}
 	sizes, err := parseSizes(*sizesFlag)
+	check(err)
+	reviewAt, err := parseSizes(*reviewSizes)
 	check(err)
 	check(os.MkdirAll(*work, 0o755))
 
@@ -172,14 +187,29 @@ func main() {
 			}{{fnBin, &row.Function}, {noopBin, &row.Baseline}} {
 				m, err := measure(b.bin, path)
 				check(err)
-				b.runs.WallS = append(b.runs.WallS, m.wall)
-				b.runs.CPUS = append(b.runs.CPUS, m.cpu)
-				b.runs.RSSMiB = append(b.runs.RSSMiB, m.rssMiB)
-				b.runs.OutputBytes = m.out
+				b.runs.add(m)
 			}
 		}
-		for _, r := range []*Runs{&row.Function, &row.Baseline} {
-			r.MedianWallS, r.MedianCPUS, r.MedianRSS = median(r.WallS), median(r.CPUS), median(r.RSSMiB)
+		if slices.Contains(reviewAt, n) {
+			head := filepath.Join(*work, fmt.Sprintf("fleet-%d-seed%d-head.yaml", n, *seed))
+			check(writeHeadFleet(head, path))
+			row.Report, row.Diff = &Runs{}, &Runs{}
+			logf("%d Packages: %d runs of report and diff", n, *reps)
+			for r := 0; r < *reps; r++ {
+				for _, c := range []struct {
+					args []string
+					runs *Runs
+				}{{[]string{"report", "--format", "json", path}, row.Report}, {[]string{"diff", "--format", "json", path, head}, row.Diff}} {
+					m, err := measure(fnBin, "", c.args...)
+					check(err)
+					c.runs.add(m)
+				}
+			}
+		}
+		for _, r := range []*Runs{&row.Function, &row.Baseline, row.Report, row.Diff} {
+			if r != nil {
+				r.MedianWallS, r.MedianCPUS, r.MedianRSS = median(r.WallS), median(r.CPUS), median(r.RSSMiB)
+			}
 		}
 		row.WallRatio = row.Function.MedianWallS / row.Baseline.MedianWallS
 		row.CPURatio = row.Function.MedianCPUS / row.Baseline.MedianCPUS
@@ -209,21 +239,32 @@ type measurement struct {
 	out               int64
 }
 
-// measure runs bin with input on stdin; output is counted and dropped.
-func measure(bin, input string) (measurement, error) {
-	in, err := os.Open(input)
-	if err != nil {
-		return measurement{}, err
-	}
-	defer in.Close()
+func (r *Runs) add(m measurement) {
+	r.WallS = append(r.WallS, m.wall)
+	r.CPUS = append(r.CPUS, m.cpu)
+	r.RSSMiB = append(r.RSSMiB, m.rssMiB)
+	r.OutputBytes = m.out
+}
+
+// measure runs bin with args and input on stdin (none when input is "");
+// output is counted and dropped.
+func measure(bin, input string, args ...string) (measurement, error) {
 	var stdout, stderr counter
-	cmd := exec.Command(bin)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, &stdout, &stderr
+	cmd := exec.Command(bin, args...)
+	if input != "" {
+		in, err := os.Open(input)
+		if err != nil {
+			return measurement{}, err
+		}
+		defer in.Close()
+		cmd.Stdin = in
+	}
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	err = cmd.Run()
+	err := cmd.Run()
 	wall := time.Since(start)
 	if err != nil {
-		return measurement{}, fmt.Errorf("%s < %s: %v (stderr %d bytes)", bin, input, err, stderr.n)
+		return measurement{}, fmt.Errorf("%s %s < %s: %v (stderr %d bytes)", bin, strings.Join(args, " "), input, err, stderr.n)
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -236,6 +277,35 @@ func measure(bin, input string) (measurement, error) {
 }
 
 type counter struct{ n int64 }
+
+// writeHeadFleet writes the base fleet plus one new Package: a new
+// namespace reaching a new host and an existing one, namespace-wide (what
+// a pull request adds).
+func writeHeadFleet(head, base string) error {
+	data, err := os.ReadFile(base)
+	if err != nil {
+		return err
+	}
+	data = append(data, []byte(`- apiVersion: uds.dev/v1alpha1
+  kind: Package
+  metadata:
+    name: new-app
+    namespace: team-new
+  spec:
+    network:
+      allow:
+      - direction: Egress
+        description: new api
+        remoteHost: api.new-vendor.example
+      - direction: Egress
+        description: shared
+        remoteHost: svc-1.example-1.com
+        remoteProtocol: TLS
+        port: 443
+        serviceAccount: new-app
+`)...)
+	return os.WriteFile(head, data, 0o644)
+}
 
 func (c *counter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
 
@@ -358,6 +428,18 @@ func targets(res Results) []TargetRow {
 	for _, row := range res.E2E {
 		out = append(out, TargetRow{What: fmt.Sprintf("peak RSS, function / baseline, %s Packages", short(row.Packages)), Value: row.RSSRatio, Target: targetRSSRatio})
 	}
+	for _, row := range res.E2E {
+		if row.Packages < 10000 {
+			continue // below, the runtime's fixed floor dominates the input
+		}
+		input := float64(row.InputBytes) / (1 << 20)
+		if row.Report != nil {
+			out = append(out, TargetRow{What: fmt.Sprintf("report peak RSS / input, %s Packages", short(row.Packages)), Value: row.Report.MedianRSS / input, Target: targetRSSPerInput})
+		}
+		if row.Diff != nil {
+			out = append(out, TargetRow{What: fmt.Sprintf("diff peak RSS / both inputs, %s Packages", short(row.Packages)), Value: row.Diff.MedianRSS / (2 * input), Target: targetRSSPerInput})
+		}
+	}
 	for _, g := range res.Growth {
 		if g.Name == "plan+render" {
 			out = append(out, TargetRow{What: "plan+render ns/op, 1k -> 10k Packages", Value: g.Wall, Target: targetGrowth})
@@ -381,6 +463,19 @@ func report(w io.Writer, res Results) {
 			r.Function.MedianWallS, r.Function.MedianCPUS, r.Function.MedianRSS,
 			r.Baseline.MedianWallS, r.Baseline.MedianCPUS, r.Baseline.MedianRSS,
 			r.WallRatio, r.CPURatio, r.RSSRatio)
+	}
+	fmt.Fprintf(w, "\nReview commands, median of %d runs (report: one fleet; diff: the fleet against the fleet plus one new Package):\n\n", res.Reps)
+	fmt.Fprintln(w, "| Packages | command | wall | CPU | peak RSS | output |")
+	fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|")
+	for _, r := range res.E2E {
+		for _, c := range []struct {
+			name string
+			runs *Runs
+		}{{"report --format json", r.Report}, {"diff --format json", r.Diff}} {
+			if c.runs != nil {
+				fmt.Fprintf(w, "| %s | %s | %.2f s | %.2f s | %.0f MiB | %.1f MB |\n", short(r.Packages), c.name, c.runs.MedianWallS, c.runs.MedianCPUS, c.runs.MedianRSS, float64(c.runs.OutputBytes)/1e6)
+			}
+		}
 	}
 	if len(res.GoBench) > 0 {
 		fmt.Fprintln(w, "\nGo benchmarks (median of -count runs):")

@@ -77,9 +77,33 @@ func WriteDiffMarkdown(w io.Writer, d Diff) error {
 		b.WriteString("#### Removed\n\n")
 		writeGrantTable(&b, d.Removed)
 	}
-	writeResults(&b, "Results of the head", d.Results.Head)
+	shown, known := newInHead(d.Results)
+	writeResults(&b, "Results of the head", shown)
+	if known > 0 {
+		fmt.Fprintf(&b, "Warnings the base has too: %d, not repeated here (`--format json` lists them).\n", known)
+	}
 	_, err := io.WriteString(w, strings.TrimRight(b.String(), "\n")+"\n")
 	return err
+}
+
+// newInHead returns the head's errors and the warnings the base does not
+// have, and how many warnings were left out: a pull-request comment shows
+// what the change brings.
+func newInHead(rs DiffResults) ([]Result, int) {
+	inBase := map[Result]bool{}
+	for _, r := range rs.Base {
+		inBase[r] = true
+	}
+	var shown []Result
+	known := 0
+	for _, r := range rs.Head {
+		if r.Severity == "warning" && inBase[r] {
+			known++
+			continue
+		}
+		shown = append(shown, r)
+	}
+	return shown, known
 }
 
 func writeGrantTable(b *strings.Builder, gs []Grant) {

@@ -118,3 +118,19 @@ func TestParseObjectRef(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+// A diff comment shows the head's errors and its new warnings only.
+func TestDiffMarkdownResults(t *testing.T) {
+	old := Result{Severity: "warning", Code: "gateway-port-not-exposed", Object: "Package a/a", Message: "port 8443"}
+	fresh := Result{Severity: "warning", Code: "host-claimed", Object: "Package b/b", Message: "claimed"}
+	broken := Result{Severity: "error", Code: "host-wildcard", Object: "Package c/c", Message: "wildcard"}
+	d := NewDiff(Report{Results: []Result{old}}, Report{Results: []Result{old, fresh, broken, {Severity: "info", Code: "identity-namespace"}}})
+	assert.Len(t, d.Results.Head, 3, "JSON: every error and warning")
+	var b strings.Builder
+	require.NoError(t, WriteDiffMarkdown(&b, d))
+	out := b.String()
+	assert.Contains(t, out, "host-claimed")
+	assert.Contains(t, out, "host-wildcard")
+	assert.NotContains(t, out, "gateway-port-not-exposed")
+	assert.Contains(t, out, "Warnings the base has too: 1, not repeated")
+}
