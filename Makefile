@@ -69,7 +69,7 @@ e2e: build tools
 ## e2e-istio: Istio's own validation (protojson, CRD schemas + CEL, istioctl validate/analyze) of every
 ## golden and example output; istioctl is built from source once and cached in e2e/.cache
 ISTIO_CHECK_FILES = $(filter-out %/bad-input/expected.yaml %/sidecar-foreign-gateway-and-vs/expected.yaml,$(wildcard internal/pipeline/testdata/golden/*/expected.yaml)) \
-	examples/kustomize-ambient/expected.yaml examples/kustomize-sidecar/expected.yaml \
+	examples/kustomize-ambient/expected.yaml examples/kustomize-sidecar/expected.yaml examples/kustomize-l7-ambient/expected.yaml \
 	examples/kpt-pipeline/expected.yaml examples/ci/expected.yaml
 e2e-istio:
 	e2e/istio/check.sh $(ISTIO_CHECK_FILES)

@@ -11,7 +11,7 @@ import (
 // kustomizeExamples are the examples with a kustomization.yaml: the exec
 // form at the top and the container form in container/, both expected to
 // print expected.yaml.
-var kustomizeExamples = []string{"kustomize-ambient", "kustomize-sidecar"}
+var kustomizeExamples = []string{"kustomize-ambient", "kustomize-sidecar", "kustomize-l7-ambient"}
 
 func TestKustomizeVersion(t *testing.T) {
 	o := succeed(t, repoRoot, nil, kustomize(t), "version")

@@ -53,6 +53,9 @@ type EgressConfigSpec struct {
 	// PathPrefix is the directory generated objects are written to in a kpt
 	// package (internal.config.kubernetes.io/path).
 	PathPrefix string `json:"pathPrefix,omitempty"`
+	// Hosts are opt-in ambient host policies (TLS origination, request
+	// headers, HTTP method/path rules). Typed EgressConfig only.
+	Hosts []HostPolicy `json:"hosts,omitempty"`
 }
 
 // Settings is an EgressConfigSpec with every default filled in. Each field
@@ -72,4 +75,6 @@ type Settings struct {
 	TrustDomain     string
 	ClusterDomain   string
 	PathPrefix      string
+	// Hosts are the ambient host policies, in config order.
+	Hosts []HostPolicy
 }

@@ -64,7 +64,7 @@ func DecodeConfig(n *yaml.Node) (Settings, []diag.Finding) {
 // not a bad Package.
 func retag(fs []diag.Finding, code diag.Code) []diag.Finding {
 	for i := range fs {
-		if fs[i].Code != diag.ConfigUnknownKey {
+		if fs[i].Code != diag.ConfigUnknownKey && fs[i].Code != diag.HostPolicyInvalid {
 			fs[i].Code = code
 			fs[i].Severity = diag.SeverityOf(code)
 		}

@@ -71,7 +71,8 @@ var configChecks = []schemaCheck{
 	{"identity", identityCheck(ConfigAPIVersion, ConfigKind)},
 	{"enums", enumCheck(nil)},
 	{"defaults", defaultCheck(settingsDefaults())},
-	{"closed objects", flagCheck("additionalProperties", false, "", "spec")},
+	{"closed objects", flagCheck("additionalProperties", false, "", "spec", "spec.hosts[]", "spec.hosts[].tlsOrigination",
+		"spec.hosts[].requestHeaders", "spec.hosts[].http[]", "spec.hosts[].http[].from")},
 	{"deprecated", flagCheck("deprecated", true)},
 	{"port ranges", portRangeProblems},
 	{"descriptions", descriptionProblems},
@@ -379,6 +380,9 @@ func defaultCheck(goDefaults map[string]any) func(schemaNode) []string {
 func settingsDefaults() map[string]any {
 	out := map[string]any{}
 	for key, v := range settingsSpec(DefaultSettings()) {
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.IsNil() {
+			continue // no default (hosts: no host policies)
+		}
 		out["spec."+key] = v
 	}
 	return out
@@ -439,7 +443,7 @@ func descriptionProblems(s schemaNode) []string {
 var knownKeywords = []string{
 	"$schema", "$id", "title", "description", "type", "properties", "additionalProperties",
 	"required", "enum", "const", "default", "deprecated", "items", "minimum", "maximum",
-	"minLength", "maxLength", "pattern", "minProperties", "propertyNames", "not",
+	"minLength", "maxLength", "pattern", "minProperties", "propertyNames", "not", "examples",
 }
 
 func keywordProblems(s schemaNode) []string { return keywordsUnder("", s) }
@@ -629,16 +633,26 @@ func enumDecoderProblems(s schemaNode) []string {
 // for another valid value.
 func configValueProblems(s schemaNode) []string {
 	others := map[string]any{"string": "alt", "boolean": false, "object": map[string]any{"istio": "alt"}, "array": []any{8080}}
+	// Settings whose values are not a list of scalars have their own.
+	othersByKey := map[string]any{"hosts": []any{map[string]any{"host": "a.example.com", "http": []any{map[string]any{"methods": []any{"GET"}}}}}}
 	var out []string
 	spec := props(s, "spec")
 	for _, key := range slices.Sorted(maps.Keys(spec)) {
 		node, _ := spec[key].(schemaNode)
 		typ, _ := node["type"].(string)
-		for _, v := range []any{node["default"], others[typ]} {
-			for _, form := range []struct {
+		other, ok := othersByKey[key]
+		if !ok {
+			other = others[typ]
+		}
+		for _, v := range []any{node["default"], other} {
+			forms := []struct {
 				section string
 				value   any
-			}{{"spec", v}, {"data", configMapString(v)}} {
+			}{{"spec", v}, {"data", configMapString(v)}}
+			if typedOnlyKeys[key] {
+				forms = forms[:1] // the ConfigMap form rejects it (tested below)
+			}
+			for _, form := range forms {
 				got, findings := decodeConfigNode(toNode(configObject(form.section, key, form.value)))
 				if len(findings) > 0 {
 					out = append(out, fmt.Sprintf("spec.%s: %s.%s: %s gets %v", key, form.section, key, toJSON(form.value), findings))
@@ -851,6 +865,9 @@ func sample(n schemaNode) any {
 	if d, ok := n["default"]; ok {
 		return d
 	}
+	if e, ok := n["examples"].([]any); ok && len(e) > 0 {
+		return e[0]
+	}
 	if c, ok := n["const"]; ok {
 		return c
 	}
@@ -1025,4 +1042,15 @@ func show(path string) string {
 		return "(top level)"
 	}
 	return path
+}
+
+// TestTypedOnlySettingsInConfigMap: a setting only the typed EgressConfig
+// can hold is config-invalid in a ConfigMap, at its data path.
+func TestTypedOnlySettingsInConfigMap(t *testing.T) {
+	for key := range typedOnlyKeys {
+		_, findings := DecodeConfig(toNode(configObject("data", key, "x")))
+		require.Len(t, findings, 1, key)
+		require.Equal(t, diag.ConfigInvalid, findings[0].Code)
+		require.Equal(t, "data."+key, findings[0].Path)
+	}
 }

@@ -42,6 +42,7 @@ var settingsTable = []settingDef{
 	setting("trustDomain", text, func(s *Settings) *string { return &s.TrustDomain }, "cluster.local", dnsSubdomain),
 	setting("clusterDomain", text, func(s *Settings) *string { return &s.ClusterDomain }, "cluster.local", dnsSubdomain),
 	setting("pathPrefix", text, func(s *Settings) *string { return &s.PathPrefix }, "uds-egress", pathPrefixCheck),
+	setting("hosts", hostPolicyList, func(s *Settings) *[]HostPolicy { return &s.Hosts }, nil, hostPoliciesCheck),
 }
 
 // settingDef is one row of the settings table.
@@ -206,6 +207,21 @@ var portList = valueType[[]int]{
 	spec:  asIs[[]int],
 }
 
+// hostPolicyList is the ambient host policies (decode_hostpolicy.go). A
+// ConfigMap cannot hold them: its data are strings.
+var hostPolicyList = valueType[[]HostPolicy]{
+	decode: func(d *decoder, n *yaml.Node, p string) ([]HostPolicy, bool) { return d.hostPolicies(n, p) },
+	parse: func(d *decoder, _, p string) ([]HostPolicy, bool) {
+		d.fail(diag.ConfigInvalid, p, "%s (host policies) is only read from a typed %s %s: a ConfigMap holds strings only; move the settings to an EgressConfig", p, ConfigAPIVersion, ConfigKind)
+		return nil, false
+	},
+	clone: slices.Clone[[]HostPolicy],
+	spec:  asIs[[]HostPolicy],
+}
+
+// typedOnlyKeys are the settings a ConfigMap cannot hold.
+var typedOnlyKeys = map[string]bool{"hosts": true}
+
 // --- checks: values Kubernetes or Istio would reject later --------------------
 
 func dnsLabel(d *decoder, key, section, v string) {
@@ -246,6 +262,9 @@ func selectorCheck(d *decoder, key, section string, l Labels) {
 		d.fail(diag.ConfigInvalid, at, "%s must not be empty: an empty selector would bind the egress Gateways to every gateway pod", key)
 	}
 }
+
+// hostPoliciesCheck: see check_hostpolicy.go.
+func hostPoliciesCheck(d *decoder, _, _ string, hosts []HostPolicy) { d.checkHostPolicies(hosts) }
 
 func pathPrefixCheck(d *decoder, key, section, v string) {
 	clean := path.Clean(v)

@@ -36,6 +36,13 @@ const (
 	GatewayPort       Code = "gateway-port-not-exposed"
 	GatewayPortSource Code = "gateway-ports-source"
 	HostClaimed       Code = "host-claimed"
+
+	HostPolicyInvalid   Code = "host-policy-invalid"
+	HostPolicyUnused    Code = "host-policy-unused"
+	HostPolicyNeedsHTTP Code = "host-policy-needs-http"
+	HostPolicyPortClash Code = "host-policy-port-conflict"
+	HostPolicySidecar   Code = "host-policy-sidecar-unsupported"
+	HostPolicyUncovered Code = "host-policy-uncovered"
 )
 
 // Entry describes one code.
@@ -80,6 +87,12 @@ var Catalogue = []Entry{
 	{GatewayPort, Warning, "Sidecar mode: a port the egress gateway Service does not expose; traffic to it will not egress."},
 	{GatewayPortSource, Info, "Sidecar mode: which source (Service in the input, EgressConfig, or defaults) gave the egress gateway ports."},
 	{HostClaimed, Warning, "Sidecar mode: another Istio Gateway or VirtualService in the input already claims the host."},
+	{HostPolicyInvalid, Error, "EgressConfig spec.hosts: a host policy has a bad value (host, port, SNI, HTTP method, path outside Istio's path syntax, header name or value, from namespace or ServiceAccount) or repeats a host. Nothing is regenerated."},
+	{HostPolicyUnused, Warning, "EgressConfig spec.hosts: a host policy (or its tlsOrigination port, or one of its http rules) applies to nothing: no ambient Package asks for the host or port, or no granted identity is covered."},
+	{HostPolicyNeedsHTTP, Error, "EgressConfig spec.hosts: http rules or requestHeaders on a host that no Package asks for over HTTP; the waypoint cannot see requests in TLS passthrough (use tlsOrigination). Those controls are not generated."},
+	{HostPolicyPortClash, Error, "EgressConfig spec.hosts: a Package asks for the tlsOrigination port with remoteProtocol TLS; that port speaks plain HTTP from the client. The Package is rejected."},
+	{HostPolicySidecar, Error, "EgressConfig spec.hosts: a sidecar-mode Package asks for a host that has a host policy; host policies are ambient-only. The Package is rejected."},
+	{HostPolicyUncovered, Warning, "EgressConfig spec.hosts: an identity a Package grants on an HTTP port is covered by no http rule, so it gets no access on that port."},
 }
 
 // SeverityOf returns the catalogue severity of code (Error for unknown codes).

@@ -152,6 +152,11 @@ func pkgWith(name, ns, mode, marker string, entries ...string) string {
 	return b.String()
 }
 
+// hostPolicyConfig is an EgressConfig named cfg with one host policy.
+func hostPolicyConfig(policy string) string {
+	return "{apiVersion: fn.uds-egress.dev/v1alpha1, kind: EgressConfig, metadata: {name: cfg}, spec: {hosts: [" + policy + "]}}"
+}
+
 // entry is pkg with one bad allow entry, in namespace bad-ns.
 func entryCase(name, entry string, want ...wantResult) badCase {
 	return badCase{name: name, items: pkg("bad", "bad-ns", "", entry), want: want, rejected: []pkgRef{{"bad", "bad-ns"}}}
@@ -556,6 +561,31 @@ func badInputCases() []badCase {
 			want: []wantResult{E(diag.ConfigUnknownKey, "cm", "", "data.ambientNamespce")}},
 		{name: "config ambientNamespace not a DNS label", config: "{apiVersion: fn.uds-egress.dev/v1alpha1, kind: EgressConfig, metadata: {name: cfg}, spec: {ambientNamespace: Istio_Egress}}",
 			want: []wantResult{E(diag.ConfigInvalid, "cfg", "", "spec.ambientNamespace")}},
+
+		// ---- host policies (EgressConfig spec.hosts) --------------------
+		{name: "host policy lower-case method", config: hostPolicyConfig("{host: x.example.com, http: [{methods: [get]}]}"),
+			want: []wantResult{E(diag.HostPolicyInvalid, "cfg", "", "spec.hosts[0].http[0].methods[0]")}},
+		{name: "host policy path with a * in the middle", config: hostPolicyConfig("{host: x.example.com, http: [{paths: [\"/a*b\"]}]}"),
+			want: []wantResult{E(diag.HostPolicyInvalid, "cfg", "", "spec.hosts[0].http[0].paths[0]")}},
+		{name: "host policy header name with a space", config: hostPolicyConfig("{host: x.example.com, requestHeaders: {add: {\"x y\": z}}}"),
+			want: []wantResult{E(diag.HostPolicyInvalid, "cfg", "", "spec.hosts[0].requestHeaders.add.x y")}},
+		{name: "host policy in a ConfigMap", config: "{apiVersion: v1, kind: ConfigMap, metadata: {name: cm}, data: {hosts: x.example.com}}",
+			want: []wantResult{E(diag.ConfigInvalid, "cm", "", "data.hosts")}},
+		{name: "host policy: tlsOrigination port asked for with TLS",
+			items:    pkg("bad", "bad-ns", "", "{direction: Egress, remoteHost: \"{{bad}}\", remoteProtocol: TLS, port: 80}"),
+			config:   hostPolicyConfig("{host: \"{{bad}}\", tlsOrigination: {port: 80}}"),
+			rejected: []pkgRef{{"bad", "bad-ns"}},
+			want: []wantResult{E(diag.HostPolicyPortClash, "cfg", "", "spec.hosts[0].tlsOrigination.port"),
+				W(diag.HostPolicyUnused, "cfg", "", "spec.hosts[0].host")}},
+		{name: "host policy: sidecar Package asks for the host",
+			items:    pkg("bad", "bad-ns", "sidecar"),
+			config:   hostPolicyConfig("{host: \"{{bad}}\", http: [{methods: [GET]}]}"),
+			rejected: []pkgRef{{"bad", "bad-ns"}},
+			want:     []wantResult{E(diag.HostPolicySidecar, "cfg", "", "spec.hosts[0].host")}},
+		{name: "host policy: http rules on a TLS-only host",
+			config: hostPolicyConfig("{host: good.example.com, http: [{methods: [GET]}]}"),
+			want:   []wantResult{E(diag.HostPolicyNeedsHTTP, "cfg", "", "spec.hosts[0].http")}},
+
 		// A functionConfig that is no object at all has no resourceRef to
 		// give (and certainly not an invented kind "functionConfig"), and
 		// its message must not blame items[0].
@@ -661,7 +691,7 @@ func badInput(i int, tc badCase) (in, badHost, okHost string) {
 	}
 	in = resourceList1(innocentHead + goodPackage + expand(tc.items) + innocentTail)
 	if tc.config != "" {
-		in += "functionConfig: " + tc.config + "\n"
+		in += "functionConfig: " + expand(tc.config) + "\n"
 	}
 	return in, badHost, okHost
 }
@@ -727,7 +757,7 @@ func checkBadCase(t *testing.T, i int, tc badCase) {
 	noop := noopRoundTrip(t, in)
 	configBroken := false
 	for _, w := range tc.want {
-		configBroken = configBroken || w.code == diag.ConfigInvalid || w.code == diag.ConfigUnknownKey
+		configBroken = configBroken || w.code == diag.ConfigInvalid || w.code == diag.ConfigUnknownKey || w.code == diag.HostPolicyInvalid
 	}
 	if configBroken {
 		assert.Equal(t, beforeResults(noop), beforeResults(out.String()), "with an invalid functionConfig every item passes through and nothing is generated")

@@ -25,6 +25,10 @@ type PortRule struct {
 	// Access is who may connect and why; Principals and Namespaces are
 	// made from it.
 	Access []Access
+	// Methods and Paths restrict the rule on an HTTP port of a host with
+	// http rules in its host policy (nil: any).
+	Methods []string
+	Paths   []string
 }
 
 // AmbientHost is the shared egress intent for one external host.
@@ -39,6 +43,18 @@ type AmbientHost struct {
 	// ServiceEntryName and PolicyName are the object names.
 	ServiceEntryName string
 	PolicyName       string
+
+	// Policy is the host's policy from the config, nil when it has none.
+	Policy *schemas.HostPolicy
+	// Origination is the TLS origination in effect (defaults filled in),
+	// nil when none applies; its port carries TargetPort in Ports.
+	Origination *schemas.TLSOrigination
+	// Headers are the request header operations in effect, nil when none.
+	Headers *schemas.RequestHeaders
+	// DestinationRuleName and VirtualServiceName name the objects of
+	// Origination and Headers.
+	DestinationRuleName string
+	VirtualServiceName  string
 
 	owners map[int]accessSet
 	first  *hostRequest
@@ -70,10 +86,13 @@ type ambientBuilder struct {
 	plan         AmbientPlan
 	participants []participant
 	findings     []diag.Finding
+	policies     policyIndex
+	// Name registries of the host-policy objects, made on first use.
+	drNames, vsNames *naming.Registry
 }
 
-func newAmbientBuilder(s schemas.Settings) *ambientBuilder {
-	return &ambientBuilder{settings: s, conflicts: conflictIndex{}, hosts: map[string]*AmbientHost{}}
+func newAmbientBuilder(s schemas.Settings, policies policyIndex) *ambientBuilder {
+	return &ambientBuilder{settings: s, conflicts: conflictIndex{}, hosts: map[string]*AmbientHost{}, policies: policies}
 }
 
 // identity returns who an entry speaks for, and the info finding that names
@@ -91,6 +110,10 @@ func (b *ambientBuilder) identity(a schemas.Subject, entry *schemas.Allow, path 
 // add admits one ambient Package, or rejects it on a conflict.
 func (b *ambientBuilder) add(a schemas.Subject) {
 	reqs := requestsOf(a.Package)
+	if f := b.policies.originationClash(a, reqs); f != nil {
+		b.findings = append(b.findings, *f)
+		return
+	}
 	if f := b.conflicts.check(a, reqs); f != nil {
 		b.findings = append(b.findings, *f)
 		return
@@ -166,7 +189,11 @@ func (b *ambientBuilder) finish() (AmbientPlan, []diag.Finding) {
 		}
 		h.ServiceEntryName = b.claim(seNames, "ambient-se-", h)
 		h.PolicyName = b.claim(apNames, "ambient-ap-", h)
+		if pol := b.policies[h.Host]; pol != nil {
+			b.applyPolicy(h, pol)
+		}
 	}
+	b.findings = append(b.findings, b.policies.unused(b.hosts)...)
 	return b.plan, b.findings
 }
 

@@ -9,10 +9,16 @@ import (
 // Build plans both modes. Packages are taken in input order; conflicts are
 // checked per mode, and a rejected Package contributes nothing.
 func Build(in Input) (Plan, []diag.Finding) {
-	amb := newAmbientBuilder(in.Settings)
+	policies := newPolicyIndex(in.Settings.Hosts)
+	amb := newAmbientBuilder(in.Settings, policies)
 	side := newSidecarBuilder(in.Settings, in.Env)
+	var policyFindings []diag.Finding
 	for _, a := range in.Packages {
 		if a.Package.Mode() == schemas.ModeSidecar {
+			if f := policies.sidecarClash(a); f != nil {
+				policyFindings = append(policyFindings, *f)
+				continue
+			}
 			side.add(a)
 		} else {
 			amb.add(a)
@@ -22,7 +28,7 @@ func Build(in Input) (Plan, []diag.Finding) {
 	var ambFindings, sideFindings []diag.Finding
 	p.Ambient, ambFindings = amb.finish()
 	p.Sidecar, sideFindings = side.finish()
-	findings := append(ambFindings, sideFindings...)
+	findings := append(append(policyFindings, ambFindings...), sideFindings...)
 	return p, append(findings, shortenedKeys(in.Packages, p)...)
 }
 

@@ -29,7 +29,7 @@ func requestsOf(pkg *schemas.Package) []hostRequest {
 		host := strings.ToLower(a.RemoteHost)
 		for _, port := range a.EffectivePorts() {
 			out = append(out, hostRequest{
-				host: host, pp: PortProtocol{port, a.EffectiveProtocol()},
+				host: host, pp: PortProtocol{Port: port, Protocol: a.EffectiveProtocol()},
 				index: i, path: fmt.Sprintf("spec.network.allow[%d]", i), entry: a,
 			})
 		}

@@ -6,6 +6,9 @@ import "github.com/uds-egress-fn/uds-egress-fn/schemas"
 type PortProtocol struct {
 	Port     int
 	Protocol string
+	// TargetPort is where the waypoint connects (ambient TLS origination);
+	// 0 means Port.
+	TargetPort int
 }
 
 // Environment is what the rest of the input tells the planner.

@@ -28,6 +28,7 @@ var (
 	serviceEntry        = Kind{Group: "networking.istio.io", Version: "v1", Kind: "ServiceEntry", Proto: "istio.networking.v1alpha3.ServiceEntry"}
 	istioGateway        = Kind{Group: "networking.istio.io", Version: "v1", Kind: "Gateway", Proto: "istio.networking.v1alpha3.Gateway"}
 	virtualService      = Kind{Group: "networking.istio.io", Version: "v1", Kind: "VirtualService", Proto: "istio.networking.v1alpha3.VirtualService"}
+	destinationRule     = Kind{Group: "networking.istio.io", Version: "v1", Kind: "DestinationRule", Proto: "istio.networking.v1alpha3.DestinationRule"}
 	sidecarKind         = Kind{Group: "networking.istio.io", Version: "v1", Kind: "Sidecar", Proto: "istio.networking.v1alpha3.Sidecar"}
 	authorizationPolicy = Kind{Group: "security.istio.io", Version: "v1", Kind: "AuthorizationPolicy", Proto: "istio.security.v1beta1.AuthorizationPolicy"}
 	waypointGateway     = Kind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "Gateway",
@@ -35,7 +36,7 @@ var (
 )
 
 // Kinds is the registry of every kind Render emits.
-var Kinds = []Kind{serviceEntry, istioGateway, virtualService, sidecarKind, authorizationPolicy, waypointGateway}
+var Kinds = []Kind{serviceEntry, istioGateway, virtualService, destinationRule, sidecarKind, authorizationPolicy, waypointGateway}
 
 // Lookup returns the registered kind of an object by the group of its
 // apiVersion and its kind (any version: an object written by an older

@@ -14,7 +14,8 @@ import (
 )
 
 // Every object Render emits is of a registered kind, and every registered
-// kind is emitted by a fleet with an ambient and a sidecar Package. (The
+// kind is emitted by a fleet with an ambient and a sidecar Package and an
+// ambient host policy. (The
 // pipeline's strict-decode test checks the same over every golden output.)
 func TestRenderEmitsOnlyRegisteredKinds(t *testing.T) {
 	var pkgs []schemas.Subject
@@ -26,6 +27,7 @@ spec:
   network:
     allow:
     - {direction: Egress, remoteHost: a.example.com, port: 443, serviceAccount: amb}
+    - {direction: Egress, remoteHost: c.example.com, remoteProtocol: HTTP, serviceAccount: amb}
 `, `
 apiVersion: uds.dev/v1alpha1
 kind: Package
@@ -44,6 +46,10 @@ spec:
 		pkgs = append(pkgs, schemas.Subject{Package: &pkg, Ref: ref})
 	}
 	settings := schemas.DefaultSettings()
+	// A host policy with TLS origination and request headers: DestinationRule
+	// and the ambient VirtualService.
+	settings.Hosts = []schemas.HostPolicy{{Host: "c.example.com", Path: "spec.hosts[0]",
+		TLSOrigination: &schemas.TLSOrigination{}, RequestHeaders: &schemas.RequestHeaders{Add: schemas.Labels{{Key: "x-a", Value: "b"}}}}}
 	p, fs := plan.Build(plan.Input{Packages: pkgs, Settings: settings})
 	require.False(t, diag.HasErrors(fs), "%v", fs)
 	emitted := map[render.Kind]bool{}

@@ -99,7 +99,7 @@ func seSpec(host string, ports []plan.PortProtocol) ServiceEntrySpec {
 }
 
 func portOf(pp plan.PortProtocol) Port {
-	return Port{Name: strings.ToLower(pp.Protocol) + "-" + strconv.Itoa(pp.Port), Number: pp.Port, Protocol: pp.Protocol}
+	return Port{Name: strings.ToLower(pp.Protocol) + "-" + strconv.Itoa(pp.Port), Number: pp.Port, Protocol: pp.Protocol, TargetPort: pp.TargetPort}
 }
 
 func ambient(p plan.AmbientPlan, s schemas.Settings) []Object {
@@ -130,6 +130,7 @@ func ambient(p plan.AmbientPlan, s schemas.Settings) []Object {
 			},
 		})
 	}
+	out = append(out, hostPolicyObjects(p, s)...)
 	if len(p.Hosts) > 0 && s.WaypointEnabled {
 		out = append(out, waypoint(p, s))
 	}
@@ -146,7 +147,7 @@ func rules(prs []plan.PortRule) []Rule {
 		if len(pr.Namespaces) > 0 {
 			from = append(from, From{Source{Namespaces: pr.Namespaces}})
 		}
-		out[i] = Rule{From: from, To: []To{{Operation{Ports: []string{strconv.Itoa(pr.Port)}}}}}
+		out[i] = Rule{From: from, To: []To{{Operation{Methods: pr.Methods, Paths: pr.Paths, Ports: []string{strconv.Itoa(pr.Port)}}}}}
 	}
 	return out
 }

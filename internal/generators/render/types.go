@@ -39,6 +39,8 @@ type Port struct {
 	Name     string `yaml:"name"`
 	Number   int    `yaml:"number"`
 	Protocol string `yaml:"protocol"`
+	// TargetPort is set on an ambient TLS origination port only.
+	TargetPort int `yaml:"targetPort,omitempty"`
 }
 
 // AuthorizationPolicySpec is security.istio.io/v1 AuthorizationPolicy.spec.
@@ -70,9 +72,12 @@ type To struct {
 	Operation Operation `yaml:"operation"`
 }
 
-// Operation restricts ports.
+// Operation restricts ports, and on the HTTP ports of a host with http
+// rules in its host policy also methods and paths.
 type Operation struct {
-	Ports []string `yaml:"ports"`
+	Methods []string `yaml:"methods,omitempty"`
+	Paths   []string `yaml:"paths,omitempty"`
+	Ports   []string `yaml:"ports"`
 }
 
 // TargetRef binds a policy to an object.
