@@ -252,8 +252,6 @@ func principalNamespace(p string) string {
 	return ns
 }
 
-
-
 // String names an identity in messages.
 func (id Identity) String() string {
 	if id.Principal != "" {
