@@ -255,3 +255,29 @@ func selectorPairs(sel map[string]string) string {
 	sort.Strings(pairs)
 	return strings.Join(pairs, ",")
 }
+
+// TestReviewReportShowsHostPolicyRules: the access report lists, on each
+// grant of a port restricted by a host policy, the methods and paths each
+// covering http rule allows; TLS ports and hosts without a policy have none.
+func TestReviewReportShowsHostPolicyRules(t *testing.T) {
+	in := string(goldenInput(t, filepath.Join("testdata", "golden", "ambient-hostpolicy-fleet-shared-host")))
+	out, stderr, code := runReview(t, in, "report", "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	var rep review.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	got := map[string]string{}
+	for _, g := range rep.Grants {
+		got[g.Identity()+" "+g.Endpoint()] = g.HTTPText()
+	}
+	assert.Equal(t, map[string]string{
+		"team-a/sa/reader httpbin.org:80":         "GET,HEAD any path",
+		"team-b/sa/writer httpbin.org:80":         "POST /post; GET /status/{*}",
+		"team-c (namespace-wide) httpbin.org:80":  "GET /status/{*}",
+		"team-c (namespace-wide) httpbin.org:443": "",
+		"scanner/sa/scanner httpbin.org:443":      "",
+	}, got)
+
+	md, _, code := runReview(t, in, "report")
+	require.Equal(t, 0, code)
+	assert.Contains(t, md, "| 80 | HTTP (POST /post; GET /status/{*}) | ambient | `team-b/sa/writer` |")
+}

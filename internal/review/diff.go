@@ -77,7 +77,7 @@ func (d Diff) Errors() int {
 }
 
 func sameGrant(a, b Grant) bool {
-	if a.Protocol != b.Protocol || a.Anywhere != b.Anywhere || len(a.Sources) != len(b.Sources) {
+	if a.Protocol != b.Protocol || a.Anywhere != b.Anywhere || len(a.Sources) != len(b.Sources) || a.HTTPText() != b.HTTPText() {
 		return false
 	}
 	for i := range a.Sources {

@@ -32,6 +32,38 @@ type Grant struct {
 	Anywhere bool `json:"anywhere"`
 	// Sources are "<ns>/<package> spec.network.allow[i]".
 	Sources []string `json:"sources"`
+	// HTTP lists, when the host's policy in the EgressConfig (spec.hosts)
+	// restricts this HTTP port, the methods and paths each covering http
+	// rule allows; absent when the port is not restricted.
+	HTTP []HTTPAllow `json:"http,omitempty"`
+}
+
+// HTTPAllow is what one http rule of a host policy allows a grant: the
+// methods and paths (empty: any).
+type HTTPAllow struct {
+	Methods []string `json:"methods,omitempty"`
+	Paths   []string `json:"paths,omitempty"`
+}
+
+// String is "GET,HEAD /get /status/*", "any method /x" or "GET any path".
+func (a HTTPAllow) String() string {
+	m, p := "any method", "any path"
+	if len(a.Methods) > 0 {
+		m = strings.Join(a.Methods, ",")
+	}
+	if len(a.Paths) > 0 {
+		p = strings.Join(a.Paths, " ")
+	}
+	return m + " " + p
+}
+
+// HTTPText is the L7 restriction of a grant for people ("" when none).
+func (g Grant) HTTPText() string {
+	parts := make([]string, len(g.HTTP))
+	for i, a := range g.HTTP {
+		parts[i] = a.String()
+	}
+	return strings.Join(parts, "; ")
 }
 
 // NamespaceWide reports whether every workload of the namespace may use
@@ -96,14 +128,27 @@ func Grants(p plan.Plan, s schemas.Settings) []Grant {
 		for _, pp := range h.Ports {
 			protocols[pp.Port] = pp.Protocol
 		}
+		// With http rules in the host's policy one identity can have several
+		// rules on a port: one grant, listing what each rule allows.
+		seen := map[string]int{}
 		for _, rule := range h.Rules {
 			for _, a := range rule.Access {
 				ns, sa := identityOf(a.Identity)
-				out = append(out, Grant{
+				g := Grant{
 					Mode: ModeAmbient, Namespace: ns, ServiceAccount: sa,
 					Host: h.Host, Port: rule.Port, Protocol: protocols[rule.Port],
 					Anywhere: a.Anywhere, Sources: sourceStrings(a.Sources),
-				})
+				}
+				allow := HTTPAllow{Methods: rule.Methods, Paths: rule.Paths}
+				if i, ok := seen[g.key()]; ok && rule.HTTP {
+					out[i].HTTP = append(out[i].HTTP, allow)
+					continue
+				}
+				if rule.HTTP {
+					g.HTTP = []HTTPAllow{allow}
+				}
+				seen[g.key()] = len(out)
+				out = append(out, g)
 			}
 		}
 	}

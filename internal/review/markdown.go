@@ -30,7 +30,7 @@ func WriteReportMarkdown(w io.Writer, r Report) error {
 		fmt.Fprintf(&b, "#### `%s`\n\n", host[0].Host)
 		b.WriteString("| port | protocol | mode | identity | widening | sources |\n|---:|---|---|---|---|---|\n")
 		for _, g := range host {
-			fmt.Fprintf(&b, "| %d | %s | %s | `%s` | %s | %s |\n", g.Port, g.Protocol, g.Mode, g.Identity(), widening(g), sources(g.Sources))
+			fmt.Fprintf(&b, "| %d | %s | %s | `%s` | %s | %s |\n", g.Port, protocolText(g), g.Mode, g.Identity(), widening(g), sources(g.Sources))
 		}
 		b.WriteString("\n")
 	}
@@ -109,14 +109,23 @@ func newInHead(rs DiffResults) ([]Result, int) {
 func writeGrantTable(b *strings.Builder, gs []Grant) {
 	b.WriteString("| identity | host:port | protocol | mode | widening | sources |\n|---|---|---|---|---|---|\n")
 	for _, g := range gs {
-		fmt.Fprintf(b, "| `%s` | `%s` | %s | %s | %s | %s |\n", g.Identity(), g.Endpoint(), g.Protocol, g.Mode, widening(g), sources(g.Sources))
+		fmt.Fprintf(b, "| `%s` | `%s` | %s | %s | %s | %s |\n", g.Identity(), g.Endpoint(), protocolText(g), g.Mode, widening(g), sources(g.Sources))
 	}
 	b.WriteString("\n")
 }
 
+// protocolText is the protocol, with the methods and paths a host policy
+// allows on the port: "HTTP (GET /get; POST /post)".
+func protocolText(g Grant) string {
+	if len(g.HTTP) == 0 {
+		return g.Protocol
+	}
+	return g.Protocol + " (" + strings.ReplaceAll(g.HTTPText(), "|", "\\|") + ")"
+}
+
 // grantState is what can change about a grant.
 func grantState(g Grant) string {
-	s := g.Protocol
+	s := protocolText(g)
 	if g.Anywhere {
 		s += ", **Anywhere**"
 	}

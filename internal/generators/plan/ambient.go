@@ -25,8 +25,9 @@ type PortRule struct {
 	// Access is who may connect and why; Principals and Namespaces are
 	// made from it.
 	Access []Access
-	// Methods and Paths restrict the rule on an HTTP port of a host with
-	// http rules in its host policy (nil: any).
+	// HTTP is set on a rule made from an http rule of the host's policy
+	// (an HTTP port); Methods and Paths then restrict it (nil: any).
+	HTTP    bool
 	Methods []string
 	Paths   []string
 }

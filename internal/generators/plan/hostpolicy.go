@@ -183,7 +183,7 @@ func (b *ambientBuilder) applyPolicy(h *AmbientHost, p *policyState) {
 			used[j] = true
 			principals, namespaces := identities(access)
 			rules = append(rules, PortRule{Port: pr.Port, Principals: principals, Namespaces: namespaces, Access: access,
-				Methods: rule.Methods, Paths: rule.Paths})
+				HTTP: true, Methods: rule.Methods, Paths: rule.Paths})
 		}
 		for _, a := range pr.Access {
 			if covered[a.Identity] {
