@@ -155,6 +155,56 @@ spec:
     name: ambient-se-httpbin-org
 `
 
+// destinationRule and headerVirtualService are the ambient host-policy
+// objects (TLS origination, request headers at the waypoint).
+const destinationRule = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: ambient-dr-httpbin-org
+  namespace: istio-egress-ambient
+spec:
+  exportTo:
+  - .
+  host: httpbin.org
+  trafficPolicy:
+    portLevelSettings:
+    - port:
+        number: 80
+      tls:
+        mode: SIMPLE
+        sni: httpbin.org
+`
+
+const headerVirtualService = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: ambient-vs-httpbin-org
+  namespace: istio-egress-ambient
+spec:
+  exportTo:
+  - .
+  hosts:
+  - httpbin.org
+  http:
+  - headers:
+      request:
+        add:
+          my-added-header: added-value
+    route:
+    - destination:
+        host: httpbin.org
+`
+
+// l7AuthorizationPolicy has the methods and paths of a host policy.
+var l7AuthorizationPolicy = strings.Replace(authorizationPolicy, `        ports:
+        - "443"`, `        methods:
+        - GET
+        paths:
+        - /get
+        - /status/{*}
+        ports:
+        - "80"`, 1)
+
 const virtualService = `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata:
@@ -250,7 +300,8 @@ spec:
 `
 
 func TestValidObjectsPassEveryLayer(t *testing.T) {
-	doc := strings.Join([]string{serviceEntry, authorizationPolicy, virtualService, istioGateway, sidecar, waypoint}, "---\n")
+	doc := strings.Join([]string{serviceEntry, authorizationPolicy, virtualService, istioGateway, sidecar, waypoint,
+		destinationRule, headerVirtualService, l7AuthorizationPolicy}, "---\n")
 	v := runAll(t, "valid", doc)
 	for _, l := range [][]string{v.input, v.typed, v.crd, v.istioctl} {
 		for _, p := range l {
@@ -326,6 +377,26 @@ func TestMistakesAreCaught(t *testing.T) {
 			name:     "AuthorizationPolicy empty principal",
 			doc:      strings.Replace(authorizationPolicy, "- cluster.local/ns/egress-gw-1/sa/curl", `- ""`, 1),
 			istioctl: true, wantSubstring: "Principals",
+		},
+		{
+			name:  "DestinationRule tls mode SIMPLEX",
+			doc:   strings.Replace(destinationRule, "mode: SIMPLE", "mode: SIMPLEX", 1),
+			typed: true, crd: true, istioctl: true, wantSubstring: "SIMPLEX",
+		},
+		{
+			name:  "DestinationRule unknown field in portLevelSettings",
+			doc:   strings.Replace(destinationRule, "        sni: httpbin.org", "        snii: httpbin.org", 1),
+			typed: true, crd: true, istioctl: true, wantSubstring: "snii",
+		},
+		{
+			name:     "VirtualService adds a pseudo-header",
+			doc:      strings.Replace(headerVirtualService, "my-added-header: added-value", "':path': /x", 1),
+			istioctl: true, wantSubstring: ":path",
+		},
+		{
+			name:     "AuthorizationPolicy path template with {**} before {*}",
+			doc:      strings.Replace(l7AuthorizationPolicy, "- /status/{*}", "- /{**}/x/{*}", 1),
+			istioctl: true, wantSubstring: "{**}",
 		},
 		{
 			name: "VirtualService tls route without sniHosts",
