@@ -18,6 +18,12 @@ BIN       := bin/uds-egress-fn
 TOOLS     := $(ROOT)/bin/tools
 KUSTOMIZE := $(TOOLS)/kustomize
 KUSTOMIZE_VERSION := v5.8.2
+# Release tools, installed into bin/tools by `make release-tools` (a cold
+# install of GoReleaser compiles for about 10 minutes on 2 cores).
+GORELEASER := $(TOOLS)/goreleaser
+GORELEASER_VERSION := v2.15.1
+CYCLONEDX_GOMOD := $(TOOLS)/cyclonedx-gomod
+CYCLONEDX_GOMOD_VERSION := v1.10.0
 IMAGE_CONTEXT := bin/image
 
 # The version stamped into the binary (`uds-egress-fn --version`): `git
@@ -49,7 +55,7 @@ OCI_ARCHIVE := dist/uds-egress-fn_$(VERSION)_oci-image.tar
 # `make e2e` runs with the binary built and the tools on PATH.
 UNIT_PKGS = $(shell GOTOOLCHAIN=local CGO_ENABLED=0 go list ./... | grep -v '/e2e$$')
 
-.PHONY: build test unit e2e e2e-istio demo image image-all image-arch image-name tools clean fuzz version
+.PHONY: build test unit e2e e2e-istio demo image image-all image-arch image-name tools clean fuzz version release-snapshot release-check release-tools e2e-release
 
 ## build: the function binary, bin/uds-egress-fn
 build:
@@ -122,6 +128,33 @@ fuzz:
 ## version: the version `make build` stamps into the binary
 version:
 	@echo $(VERSION)
+
+## release-snapshot: GoReleaser --snapshot, offline, nothing published: binaries, archives, checksums, SBOMs in dist/
+release-snapshot: release-tools
+	PATH="$(TOOLS):$$PATH" VERSION=$(VERSION) REVISION=$(REVISION) SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct) \
+	  COMMIT_DATE=$(CREATED) $(GORELEASER) release --snapshot --clean --skip=sign,publish
+
+## e2e-release: make release-snapshot and check dist/ (TestReleaseSnapshot; .ci/run runs it)
+e2e-release: build
+	PATH="$(TOOLS):$$PATH" E2E_RELEASE=1 go test -count=1 -run '^TestReleaseSnapshot$$' ./e2e/
+
+## release-check: validate .goreleaser.yaml
+release-check: release-tools
+	$(GORELEASER) check
+
+## release-tools: GoReleaser $(GORELEASER_VERSION) and cyclonedx-gomod $(CYCLONEDX_GOMOD_VERSION) in bin/tools
+release-tools:
+	@$(call go-install-tool,$(GORELEASER),github.com/goreleaser/goreleaser/v2,$(GORELEASER_VERSION),github.com/goreleaser/goreleaser/v2)
+	@$(call go-install-tool,$(CYCLONEDX_GOMOD),github.com/CycloneDX/cyclonedx-gomod,$(CYCLONEDX_GOMOD_VERSION),github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod)
+
+# go-install-tool: install package $(4) of module $(2) at version $(3) into
+# bin/tools unless the binary $(1) is already that version.
+define go-install-tool
+if ! go version -m $(1) 2>/dev/null | grep -Eq "^\s+mod\s+$(2)\s+$(3)\s"; then \
+  echo "installing $(4)@$(3) into $(TOOLS)"; \
+  GOBIN="$(TOOLS)" go install $(4)@$(3); \
+fi
+endef
 
 ## tools: kustomize $(KUSTOMIZE_VERSION) in bin/tools (skipped when already there)
 tools:
