@@ -67,7 +67,7 @@ func wantLabels(t *testing.T, version string) map[string]string {
 // docker.io/library/ workaround).
 func TestImageNames(t *testing.T) {
 	require.Equal(t, imageRepo+":v", image[:len(imageRepo)+2], "make image-name is the fully qualified release name")
-	named := regexp.MustCompile(regexp.QuoteMeta(imageRepo) + `:[\w.-]+`)
+	named := regexp.MustCompile(regexp.QuoteMeta(imageRepo) + `:v?\d[\w.-]*`)
 	uses := 0
 	for _, dir := range []string{"fn", "examples", "docs"} {
 		for path, content := range readTree(t, filepath.Join(repoRoot, dir)) {
