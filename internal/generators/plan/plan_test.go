@@ -617,3 +617,43 @@ func TestNonEgressEntriesPlanNothing(t *testing.T) {
 	assert.Empty(t, p.Ambient.Hosts)
 	assert.Empty(t, p.Sidecar.Hosts)
 }
+
+// The plan records which allow entries gave each access (what the review
+// commands report): an entry naming the host, an Anywhere participant, or
+// both for one identity; sidecar access per port and selector.
+func TestAccessSources(t *testing.T) {
+	a := pkg(t, "a", "team-a", "", `
+- {direction: Egress, remoteHost: api.example.com, serviceAccount: app, description: one}
+- {direction: Egress, remoteGenerated: Anywhere, serviceAccount: app, description: two}`)
+	b := pkg(t, "b", "team-b", "", `
+- {direction: Egress, remoteGenerated: Anywhere, port: 8443, description: three}
+- {direction: Egress, remoteHost: api.example.com, ports: [443, 8443], description: four}`)
+	c := pkg(t, "c", "team-c", "sidecar", `
+- {direction: Egress, remoteHost: api.example.com, selector: {app: web}, description: five}
+- {direction: Egress, remoteHost: api.example.com, selector: {app: web}, port: 8443, description: six}
+- {direction: Egress, remoteHost: api.example.com, description: seven}`)
+	p, _ := build(a, b, c)
+	require.Len(t, p.Ambient.Hosts, 1)
+	var got []string
+	for _, r := range p.Ambient.Hosts[0].Rules {
+		for _, acc := range r.Access {
+			got = append(got, fmt.Sprintf("%d %s%s anywhere=%v %v", r.Port, acc.Identity.Principal, acc.Identity.Namespace, acc.Anywhere, acc.Sources))
+		}
+	}
+	assert.Equal(t, []string{
+		"443 cluster.local/ns/team-a/sa/app anywhere=true [team-a/a spec.network.allow[0] team-a/a spec.network.allow[1]]",
+		"443 team-b anywhere=false [team-b/b spec.network.allow[1]]",
+		"8443 cluster.local/ns/team-a/sa/app anywhere=true [team-a/a spec.network.allow[1]]",
+		"8443 team-b anywhere=true [team-b/b spec.network.allow[0] team-b/b spec.network.allow[1]]",
+	}, got)
+	require.Len(t, p.Sidecar.Packages, 1)
+	var side []string
+	for _, acc := range p.Sidecar.Packages[0].ServiceEntries[0].Access {
+		side = append(side, fmt.Sprintf("%d/%s {%s} %v", acc.Port.Port, acc.Port.Protocol, acc.Selector.Canonical(), acc.Sources))
+	}
+	assert.Equal(t, []string{
+		"443/TLS {app=web} [team-c/c spec.network.allow[0]]",
+		"8443/TLS {app=web} [team-c/c spec.network.allow[1]]",
+		"443/TLS {} [team-c/c spec.network.allow[2]]",
+	}, side)
+}
