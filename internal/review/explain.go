@@ -99,7 +99,9 @@ func explainObject(b *strings.Builder, a Analysis, o *render.Object) {
 			config = append(config, setting{"gatewayService", s.GatewayService, def.GatewayService},
 				setting{"clusterDomain", s.ClusterDomain, def.ClusterDomain})
 		}
-		config = append(config, setting{"gatewayPorts", joinPorts(slices.Clone(a.Plan.Sidecar.GatewayPorts)) + " (from " + a.Plan.Sidecar.GatewayPortsSource + ")", joinPorts(slices.Clone(def.GatewayPorts))})
+		// The plan says where the gateway ports came from: the config, a
+		// Service in the input, or the default.
+		config = append(config, setting{"gatewayPorts", joinPorts(slices.Clone(a.Plan.Sidecar.GatewayPorts)) + " (from " + a.Plan.Sidecar.GatewayPortsSource + ")", ""})
 	default:
 		pkg := sidecarPackage(a.Plan, o.Metadata.Namespace)
 		what = "a sidecar Package's own egress object"
@@ -122,11 +124,14 @@ func explainObject(b *strings.Builder, a Analysis, o *render.Object) {
 		b.WriteString("    no setting: its namespace, name and spec come from the Package alone\n")
 	}
 	for _, c := range config {
-		origin := "the default"
-		if c.value != c.def && !strings.HasPrefix(c.value, c.def+" (") {
-			origin = "set in the config"
+		switch {
+		case c.def == "":
+			fmt.Fprintf(b, "    %s: %s\n", c.key, c.value) // says where it came from
+		case c.value == c.def:
+			fmt.Fprintf(b, "    %s: %s (the default)\n", c.key, c.value)
+		default:
+			fmt.Fprintf(b, "    %s: %s (set in the config)\n", c.key, c.value)
 		}
-		fmt.Fprintf(b, "    %s: %s (%s)\n", c.key, c.value, origin)
 	}
 }
 
