@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -280,4 +281,17 @@ func TestReviewReportShowsHostPolicyRules(t *testing.T) {
 	md, _, code := runReview(t, in, "report")
 	require.Equal(t, 0, code)
 	assert.Contains(t, md, "| 80 | HTTP (POST /post; GET /status/{*}) | ambient | `team-b/sa/writer` |")
+}
+
+// The README quotes the diff of examples/review; it must stay the real one.
+func TestReadmeQuotesTheExampleDiff(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	diff, err := os.ReadFile(filepath.Join("..", "..", "examples", "review", "expected-diff.md"))
+	require.NoError(t, err)
+	var quoted []string
+	for _, l := range strings.Split(strings.TrimSpace(string(diff)), "\n") {
+		quoted = append(quoted, strings.TrimRight("> "+l, " "))
+	}
+	assert.Contains(t, string(readme), strings.Join(quoted, "\n")+"\n", "README 'Review a change' quotes examples/review/expected-diff.md")
 }
