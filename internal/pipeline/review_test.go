@@ -97,6 +97,7 @@ func TestReviewExitCodes(t *testing.T) {
 		{"missing config", "", []string{"report", "--config", "no-such.yaml", head}, 2, "", "--config no-such.yaml"},
 		{"stdin twice", "", []string{"diff", "-", "-"}, 2, "", "named twice"},
 		{"explain", "", []string{"explain", "ServiceEntry/ci/runner-egress-github-com-443-tls", head}, 0, "ci/runner spec.network.allow[0]", ""},
+		{"explain a host-policy object", "", []string{"explain", "DestinationRule/istio-egress-ambient/ambient-dr-httpbin-org", filepath.Join("..", "..", "examples", "kustomize-l7-ambient")}, 0, "hosts[0]: the host policy of httpbin.org (set in the config)", ""},
 		{"explain unknown object", "", []string{"explain", "Sidecar/ci/nope", head}, 2, "", "generates no object"},
 		{"explain bad ref", "", []string{"explain", "Sidecar/nope", head}, 2, "", "KIND/NAMESPACE/NAME"},
 		{"help", "", []string{"report", "--help"}, 0, "Exit codes", ""},

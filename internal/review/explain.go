@@ -79,6 +79,9 @@ func explainObject(b *strings.Builder, a Analysis, o *render.Object) {
 	case o.Metadata.Namespace == s.AmbientNamespace:
 		h := ambientHost(a.Plan, o.Metadata.Name)
 		what = "ambient egress to " + hostOr(h)
+		if o.Kind == "DestinationRule" || o.Kind == "VirtualService" {
+			what += ", shaped by its host policy (EgressConfig spec.hosts)"
+		}
 		mine = filter(grants, func(g Grant) bool { return g.Mode == ModeAmbient && h != nil && g.Host == h.Host })
 		config = []setting{
 			{"ambientNamespace", s.AmbientNamespace, def.AmbientNamespace},
@@ -86,6 +89,11 @@ func explainObject(b *strings.Builder, a Analysis, o *render.Object) {
 		}
 		if o.Kind == "AuthorizationPolicy" {
 			config = append(config, setting{"trustDomain", s.TrustDomain, def.TrustDomain})
+		}
+		for i, hp := range s.Hosts {
+			if h != nil && hp.Host == h.Host {
+				config = append(config, setting{fmt.Sprintf("hosts[%d]", i), "the host policy of " + hp.Host + " (set in the config)", ""})
+			}
 		}
 	case o.Metadata.Namespace == s.GatewayNamespace:
 		h := sharedHost(a.Plan, o.Kind, o.Metadata.Name)
@@ -179,7 +187,7 @@ func filter(gs []Grant, keep func(Grant) bool) []Grant {
 
 func ambientHost(p plan.Plan, name string) *plan.AmbientHost {
 	for _, h := range p.Ambient.Hosts {
-		if h.ServiceEntryName == name || h.PolicyName == name {
+		if h.ServiceEntryName == name || h.PolicyName == name || h.DestinationRuleName == name || h.VirtualServiceName == name {
 			return h
 		}
 	}
