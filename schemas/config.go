@@ -56,7 +56,23 @@ type EgressConfigSpec struct {
 	// Hosts are opt-in ambient host policies (TLS origination, request
 	// headers, HTTP method/path rules). Typed EgressConfig only.
 	Hosts []HostPolicy `json:"hosts,omitempty"`
+	// Profile is the cluster the output is for: uds (a UDS Core cluster;
+	// the operator's objects, bookkeeping included) or istio (plain Istio:
+	// no UDS metadata, the egress Namespaces, Packages marked local-config).
+	Profile string `json:"profile,omitempty"`
+	// Namespaces turns the Namespace objects of the istio profile off (for
+	// clusters where the egress namespaces already exist).
+	Namespaces *bool `json:"namespaces,omitempty"`
+	// ExpectedNamespaces are the namespaces that must each hold a Package:
+	// a render missing one of them (one team's files only) fails.
+	ExpectedNamespaces []string `json:"expectedNamespaces,omitempty"`
 }
+
+// Profiles.
+const (
+	ProfileUDS   = "uds"
+	ProfileIstio = "istio"
+)
 
 // Settings is an EgressConfigSpec with every default filled in. Each field
 // is a row of settingsTable (settings.go), which decodes, checks and
@@ -77,4 +93,16 @@ type Settings struct {
 	PathPrefix      string
 	// Hosts are the ambient host policies, in config order.
 	Hosts []HostPolicy
+	// Profile is ProfileUDS or ProfileIstio.
+	Profile string
+	// Namespaces: the istio profile generates the egress Namespaces.
+	Namespaces bool
+	// ExpectedNamespaces must each hold a Package (the ownership guard).
+	ExpectedNamespaces []string
+	// WaypointConfigMapSet is true when waypointConfigMap was configured
+	// explicitly (the istio profile names a ConfigMap only then).
+	WaypointConfigMapSet bool
 }
+
+// Istio reports whether the output is for plain Istio (profile istio).
+func (s Settings) Istio() bool { return s.Profile == ProfileIstio }

@@ -368,14 +368,30 @@ spec:
   trustDomain: example.org
   clusterDomain: cluster.example
   pathPrefix: generated/egress
+  profile: istio
+  namespaces: false
+  expectedNamespaces: [team-a, team-b]
 `, settings: func(s *schemas.Settings) {
 			*s = schemas.Settings{
 				AmbientNamespace: "egress-ambient", WaypointName: "waypoint", WaypointEnabled: false,
-				WaypointConfigMap: "waypoint-config", GatewayNamespace: "egress-gw", GatewayService: "gw",
+				WaypointConfigMap: "waypoint-config", WaypointConfigMapSet: true, GatewayNamespace: "egress-gw", GatewayService: "gw",
 				GatewaySelector: schemas.Labels{{Key: "istio", Value: "egressgateway"}, {Key: "app", Value: "gw"}},
 				GatewayPorts:    []int{80, 443, 9200}, GatewayPortsSet: true,
 				TrustDomain: "example.org", ClusterDomain: "cluster.example", PathPrefix: "generated/egress",
+				Profile: schemas.ProfileIstio, Namespaces: false, ExpectedNamespaces: []string{"team-a", "team-b"},
 			}
+		}},
+		"ConfigMap with the profile keys": {in: `apiVersion: v1
+kind: ConfigMap
+data:
+  profile: istio
+  namespaces: "false"
+  expectedNamespaces: "team-a, team-b"
+  waypointConfigMap: egress-waypoint-config
+`, settings: func(s *schemas.Settings) {
+			s.Profile, s.Namespaces = schemas.ProfileIstio, false
+			s.ExpectedNamespaces = []string{"team-a", "team-b"}
+			s.WaypointConfigMapSet = true
 		}},
 		"ConfigMap with string values": {in: `apiVersion: v1
 kind: ConfigMap
@@ -444,6 +460,22 @@ data:
 			want: []finding{{er, diag.ConfigInvalid, "spec.pathPrefix", `pathPrefix "/tmp/egress" must be a relative directory inside the package`}}},
 		"pathPrefix leaving the package": {in: "apiVersion: fn.uds-egress.dev/v1alpha1\nkind: EgressConfig\nspec: {pathPrefix: a/../../egress}",
 			want: []finding{{er, diag.ConfigInvalid, "spec.pathPrefix", ""}}},
+
+		// Profile, namespaces, expectedNamespaces.
+		"unknown profile": {in: "apiVersion: fn.uds-egress.dev/v1alpha1\nkind: EgressConfig\nspec: {profile: Istio}",
+			want: []finding{{er, diag.ConfigInvalid, "spec.profile", `profile must be "uds" (a UDS Core cluster) or "istio" (plain Istio), got "Istio"`}}},
+		"namespaces a string": {in: "apiVersion: fn.uds-egress.dev/v1alpha1\nkind: EgressConfig\nspec: {namespaces: 'no'}",
+			want: []finding{{er, diag.ConfigInvalid, "spec.namespaces", `must be true or false, got the string "no"`}}},
+		"expectedNamespaces a string": {in: "apiVersion: fn.uds-egress.dev/v1alpha1\nkind: EgressConfig\nspec: {expectedNamespaces: team-a}",
+			want: []finding{{er, diag.ConfigInvalid, "spec.expectedNamespaces", `must be a list of namespace names, got the string "team-a"`}}},
+		"expectedNamespaces invalid name": {in: "apiVersion: fn.uds-egress.dev/v1alpha1\nkind: EgressConfig\nspec: {expectedNamespaces: [team-a, Team_B]}",
+			want: []finding{{er, diag.ConfigInvalid, "spec.expectedNamespaces[1]", `expectedNamespaces[1] "Team_B" is not a valid namespace name`}}},
+		"expectedNamespaces twice": {in: "apiVersion: fn.uds-egress.dev/v1alpha1\nkind: EgressConfig\nspec: {expectedNamespaces: [team-a, team-a]}",
+			want: []finding{{er, diag.ConfigInvalid, "spec.expectedNamespaces[1]", `expectedNamespaces lists "team-a" twice`}}},
+		"expectedNamespaces null item": {in: "apiVersion: fn.uds-egress.dev/v1alpha1\nkind: EgressConfig\nspec: {expectedNamespaces: [team-a, null]}",
+			want: []finding{{er, diag.ConfigInvalid, "spec.expectedNamespaces[1]", "must be a namespace name, got null"}}},
+		"ConfigMap expectedNamespaces invalid name": {in: "apiVersion: v1\nkind: ConfigMap\ndata: {expectedNamespaces: 'team-a,team b'}",
+			want: []finding{{er, diag.ConfigInvalid, "data.expectedNamespaces", `expectedNamespaces[1] "team b" is not a valid namespace name`}}},
 
 		// Booleans and selectors.
 		"waypointEnabled a string in EgressConfig": {in: "apiVersion: fn.uds-egress.dev/v1alpha1\nkind: EgressConfig\nspec: {waypointEnabled: 'false'}",

@@ -33,7 +33,8 @@ var settingsTable = []settingDef{
 	setting("ambientNamespace", text, func(s *Settings) *string { return &s.AmbientNamespace }, "istio-egress-ambient", dnsLabel),
 	setting("waypointName", text, func(s *Settings) *string { return &s.WaypointName }, "egress-waypoint", dnsSubdomain),
 	setting("waypointEnabled", boolean, func(s *Settings) *bool { return &s.WaypointEnabled }, true, nil),
-	setting("waypointConfigMap", text, func(s *Settings) *string { return &s.WaypointConfigMap }, "egress-waypoint-config", dnsSubdomain),
+	setting("waypointConfigMap", text, func(s *Settings) *string { return &s.WaypointConfigMap }, "egress-waypoint-config", dnsSubdomain).
+		whenGiven(func(s *Settings) { s.WaypointConfigMapSet = true }),
 	setting("gatewayNamespace", text, func(s *Settings) *string { return &s.GatewayNamespace }, "istio-egress-gateway", dnsLabel),
 	setting("gatewayService", text, func(s *Settings) *string { return &s.GatewayService }, "egressgateway", dnsLabel),
 	setting("gatewaySelector", labelMap, func(s *Settings) *Labels { return &s.GatewaySelector }, Labels{{Key: "app", Value: "egressgateway"}}, selectorCheck),
@@ -43,6 +44,9 @@ var settingsTable = []settingDef{
 	setting("clusterDomain", text, func(s *Settings) *string { return &s.ClusterDomain }, "cluster.local", dnsSubdomain),
 	setting("pathPrefix", text, func(s *Settings) *string { return &s.PathPrefix }, "uds-egress", pathPrefixCheck),
 	setting("hosts", hostPolicyList, func(s *Settings) *[]HostPolicy { return &s.Hosts }, nil, hostPoliciesCheck),
+	setting("profile", text, func(s *Settings) *string { return &s.Profile }, ProfileUDS, profileCheck),
+	setting("namespaces", boolean, func(s *Settings) *bool { return &s.Namespaces }, true, nil),
+	setting("expectedNamespaces", nameList, func(s *Settings) *[]string { return &s.ExpectedNamespaces }, []string{}, namespaceListCheck),
 }
 
 // settingDef is one row of the settings table.
@@ -219,6 +223,41 @@ var hostPolicyList = valueType[[]HostPolicy]{
 	spec:  asIs[[]HostPolicy],
 }
 
+// nameList is a list of names; "team-a,team-b" in a ConfigMap.
+var nameList = valueType[[]string]{
+	decode: func(d *decoder, n *yaml.Node, p string) ([]string, bool) {
+		n = resolve(n)
+		if isNull(n) {
+			return nil, false
+		}
+		if n.Kind != yaml.SequenceNode {
+			d.fail(diag.ConfigInvalid, p, "%s must be a list of namespace names, got %s", p, describe(n))
+			return nil, false
+		}
+		list := []string{}
+		for i, item := range n.Content {
+			ip := fmt.Sprintf("%s[%d]", p, i)
+			if v, ok := d.str(item, ip); ok {
+				list = append(list, v)
+			} else if isNull(item) {
+				d.fail(diag.ConfigInvalid, ip, "%s must be a namespace name, got null", ip)
+			}
+		}
+		return list, true
+	},
+	parse: func(_ *decoder, v, _ string) ([]string, bool) {
+		list := []string{}
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				list = append(list, f)
+			}
+		}
+		return list, true
+	},
+	clone: slices.Clone[[]string],
+	spec:  asIs[[]string],
+}
+
 // typedOnlyKeys are the settings a ConfigMap cannot hold.
 var typedOnlyKeys = map[string]bool{"hosts": true}
 
@@ -265,6 +304,29 @@ func selectorCheck(d *decoder, key, section string, l Labels) {
 
 // hostPoliciesCheck: see check_hostpolicy.go.
 func hostPoliciesCheck(d *decoder, _, _ string, hosts []HostPolicy) { d.checkHostPolicies(hosts) }
+
+func profileCheck(d *decoder, key, section, v string) {
+	if v != ProfileUDS && v != ProfileIstio {
+		d.fail(diag.ConfigInvalid, join(section, key), "%s must be %q (a UDS Core cluster) or %q (plain Istio), got %q", key, ProfileUDS, ProfileIstio, v)
+	}
+}
+
+// namespaceListCheck: each a namespace name, each once.
+func namespaceListCheck(d *decoder, key, section string, names []string) {
+	seen := map[string]bool{}
+	for i, ns := range names {
+		at := join(section, key)
+		if section == "spec" { // a ConfigMap holds the list as one string
+			at = fmt.Sprintf("%s[%d]", at, i)
+		}
+		if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
+			d.fail(diag.ConfigInvalid, at, "%s[%d] %q is not a valid namespace name: %s", key, i, ns, strings.Join(errs, "; "))
+		} else if seen[ns] {
+			d.fail(diag.ConfigInvalid, at, "%s lists %q twice", key, ns)
+		}
+		seen[ns] = true
+	}
+}
 
 func pathPrefixCheck(d *decoder, key, section, v string) {
 	clean := path.Clean(v)
