@@ -76,7 +76,8 @@ e2e: build tools
 ## golden and example output; istioctl is built from source once and cached in e2e/.cache
 ISTIO_CHECK_FILES = $(filter-out %/bad-input/expected.yaml %/sidecar-foreign-gateway-and-vs/expected.yaml,$(wildcard internal/pipeline/testdata/golden/*/expected.yaml)) \
 	examples/kustomize-ambient/expected.yaml examples/kustomize-sidecar/expected.yaml examples/kustomize-l7-ambient/expected.yaml \
-	examples/kpt-pipeline/expected.yaml examples/ci/expected.yaml
+	examples/kpt-pipeline/expected.yaml examples/ci/expected.yaml \
+	examples/kustomize-istio/expected.yaml examples/argocd/expected.yaml examples/flux/rendered/egress.yaml
 e2e-istio:
 	e2e/istio/check.sh $(ISTIO_CHECK_FILES)
 

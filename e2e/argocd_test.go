@@ -237,3 +237,24 @@ func TestArgoCDSidecarImage(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, o.Stdout, string(want), "plugin.yaml in the image (docker cp writes a tar stream)")
 }
+
+// TestArgoCDPluginPartialRender is the mistake the ownership guard is for:
+// an Application that renders one team's files only. The fleet's
+// expectedNamespaces makes the generate command fail, naming the teams
+// missing, instead of syncing shared objects without their principals.
+func TestArgoCDPluginPartialRender(t *testing.T) {
+	dir := argoFleetCopy(t)
+	kust := filepath.Join(dir, "kustomization.yaml")
+	data, err := os.ReadFile(kust)
+	require.NoError(t, err)
+	partial := bytes.Replace(data, []byte("  - teams/backstage.yaml\n"), nil, 1)
+	partial = bytes.Replace(partial, []byte("  - teams/monitoring.yaml\n"), nil, 1)
+	require.NotEqual(t, data, partial)
+	require.NoError(t, os.WriteFile(kust, partial, 0o644))
+
+	o := runCMP(t, dir, generateArgv(t))
+	assert.NotZero(t, o.Code, "a partial render must fail")
+	assert.Contains(t, o.Stderr, "(expected-namespace-missing)")
+	assert.Contains(t, o.Stderr, "missing: backstage, monitoring")
+	assert.Empty(t, o.Stdout, "Argo CD gets nothing to apply")
+}

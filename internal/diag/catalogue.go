@@ -43,6 +43,10 @@ const (
 	HostPolicyPortClash Code = "host-policy-port-conflict"
 	HostPolicySidecar   Code = "host-policy-sidecar-unsupported"
 	HostPolicyUncovered Code = "host-policy-uncovered"
+	ExpectedNamespace Code = "expected-namespace-missing"
+	PackageLocal      Code = "package-local-config"
+	NamespaceInInput  Code = "namespace-in-input"
+	NamespaceAmbient  Code = "namespace-not-ambient"
 )
 
 // Entry describes one code.
@@ -93,6 +97,10 @@ var Catalogue = []Entry{
 	{HostPolicyPortClash, Error, "EgressConfig spec.hosts: a Package asks for the tlsOrigination port with remoteProtocol TLS; that port speaks plain HTTP from the client. The Package is rejected."},
 	{HostPolicySidecar, Error, "EgressConfig spec.hosts: a sidecar-mode Package asks for a host that has a host policy; host policies are ambient-only. The Package is rejected."},
 	{HostPolicyUncovered, Warning, "EgressConfig spec.hosts: an identity a Package grants on an HTTP port is covered by no http rule, so it gets no access on that port."},
+	{ExpectedNamespace, Error, "Ownership guard: a namespace in expectedNamespaces holds no Package, so this render is partial (one team's files only) and would drop that team's principals from the shared objects."},
+	{PackageLocal, Info, "Profile istio: the Packages in the output are marked config.kubernetes.io/local-config, so kustomize and kpt leave them out of what is applied."},
+	{NamespaceInInput, Info, "Profile istio: the input already holds the Namespace of an egress namespace, so none is generated for it."},
+	{NamespaceAmbient, Warning, "Profile istio: the ambient egress Namespace in the input lacks istio.io/dataplane-mode: ambient, so the waypoint's namespace is not in the ambient mesh."},
 }
 
 // SeverityOf returns the catalogue severity of code (Error for unknown codes).

@@ -586,6 +586,12 @@ func badInputCases() []badCase {
 			config: hostPolicyConfig("{host: good.example.com, http: [{methods: [GET]}]}"),
 			want:   []wantResult{E(diag.HostPolicyNeedsHTTP, "cfg", "", "spec.hosts[0].http")}},
 
+		// The ownership guard: a namespace the platform expects holds no
+		// Package (a per-team partial render).
+		{name: "config expectedNamespaces without a Package", config: "{apiVersion: fn.uds-egress.dev/v1alpha1, kind: EgressConfig, metadata: {name: cfg}, spec: {expectedNamespaces: [good-ns, team-gone]}}",
+			want: []wantResult{E(diag.ExpectedNamespace, "cfg", "", "spec.expectedNamespaces[1]")}},
+		{name: "config ConfigMap expectedNamespaces without a Package", config: "{apiVersion: v1, kind: ConfigMap, metadata: {name: cm}, data: {expectedNamespaces: \"team-gone,good-ns\"}}",
+			want: []wantResult{E(diag.ExpectedNamespace, "cm", "", "data.expectedNamespaces")}},
 		// A functionConfig that is no object at all has no resourceRef to
 		// give (and certainly not an invented kind "functionConfig"), and
 		// its message must not blame items[0].

@@ -36,6 +36,9 @@ type Classified struct {
 	// Findings about single items: not objects, Packages that do not
 	// decode, deleted Packages.
 	Findings []diag.Finding
+	// fleet: Package namespaces, input Namespaces, Packages marked
+	// local-config (istio profile).
+	fleet fleetInfo
 }
 
 // Classify walks the items once: pass-through objects are kept (and
@@ -75,6 +78,9 @@ func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, er
 		}
 		c.Paths = c.Paths || krmio.HasPathAnnotation(item)
 		if !isPackage(item) {
+			if isNamespace(item) {
+				c.fleet.observeNamespace(item, pos)
+			}
 			observe(&c.Env, item, settings)
 			if err := keep(); err != nil {
 				return Classified{}, err
@@ -83,7 +89,20 @@ func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, er
 		}
 		ref := krmio.RefOf(item, pos)
 		pkg, fs := schemas.DecodePackage(item, ref)
-		if err := keep(); err != nil {
+		if settings.Istio() {
+			// Profile istio: the Package is input only (no Package CRD).
+			c.fleet.localMarked++
+			if markLocalConfig(item) {
+				n, err := krmio.SelfContained(item)
+				if err != nil {
+					return Classified{}, err
+				}
+				c.Items = append(c.Items, krmio.Node(n))
+				it.Release()
+			} else if err := keep(); err != nil {
+				return Classified{}, err
+			}
+		} else if err := keep(); err != nil {
 			return Classified{}, err
 		}
 		c.Findings = append(c.Findings, fs...)
@@ -92,6 +111,10 @@ func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, er
 				"Package %s/%s is being deleted (metadata.deletionTimestamp is set); it is ignored", pkg.Metadata.Namespace, pkg.Metadata.Name))
 			continue
 		}
+		if c.fleet.packageNamespaces == nil {
+			c.fleet.packageNamespaces = map[string]bool{}
+		}
+		c.fleet.packageNamespaces[pkg.Metadata.Namespace] = true
 		s := schemas.Subject{Package: &pkg, Ref: ref}
 		if diag.HasErrors(fs) {
 			s.Package = nil

@@ -92,12 +92,20 @@ func FuzzPipeline(f *testing.F) {
 		if !in.Ambiguous {
 			// Pass-through: the kept input items come first, in order, and
 			// mean the same.
-			_, cfgFindings := schemas.DecodeConfig(in.FunctionConfig)
+			settings, cfgFindings := schemas.DecodeConfig(in.FunctionConfig)
 			var kept []*yaml.Node
 			for _, item := range in.Items {
 				object := item.Kind == yaml.MappingNode && text(item, "apiVersion") != "" && text(item, "kind") != ""
 				if object && isGenerated(item) && !diag.HasErrors(cfgFindings) {
 					continue // dropped and generated again
+				}
+				if object && isPackage(item) && settings.Istio() && !diag.HasErrors(cfgFindings) {
+					// The istio profile marks Packages local-config.
+					var c yaml.Node
+					if b, err := yaml.Marshal(item); err == nil && yaml.Unmarshal(b, &c) == nil && len(c.Content) == 1 {
+						item = c.Content[0]
+						markLocalConfig(item)
+					}
 				}
 				kept = append(kept, item)
 			}

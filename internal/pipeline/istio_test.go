@@ -85,8 +85,21 @@ func metaProblems(obj map[string]any) []string {
 			out = append(out, "Gateway name "+name+": "+e)
 		}
 	}
-	for _, e := range validation.IsDNS1123Label(ns) {
-		out = append(out, "namespace "+ns+": "+e)
+	if obj["apiVersion"] == "v1" && obj["kind"] == "Namespace" {
+		// Cluster-scoped, and its name is a DNS label.
+		if ns != "" {
+			out = append(out, "a Namespace has no metadata.namespace, got "+ns)
+		}
+		for _, e := range validation.IsDNS1123Label(name) {
+			out = append(out, "Namespace name "+name+": "+e)
+		}
+		if obj["spec"] != nil {
+			out = append(out, fmt.Sprintf("Namespace spec must be absent or {}, got %v", obj["spec"]))
+		}
+	} else {
+		for _, e := range validation.IsDNS1123Label(ns) {
+			out = append(out, "namespace "+ns+": "+e)
+		}
 	}
 	labels, _ := md["labels"].(map[string]any)
 	for k, v := range labels {

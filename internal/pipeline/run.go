@@ -99,6 +99,10 @@ func process(rl *krmio.ResourceList) (output, error) {
 		Options:  render.Options{Paths: c.Paths},
 	})
 	findings = append(findings, genFindings...)
+	objects, nsFindings := namespaceFindings(objects, settings, &c.fleet)
+	findings = append(findings, nsFindings...)
+	findings = append(findings, localConfigFinding(&c.fleet)...)
+	findings = append(findings, ownershipFindings(settings, &c.fleet, rl.FunctionConfig)...)
 	items := c.Items
 	for _, obj := range objects {
 		items = append(items, krmio.Value(obj))

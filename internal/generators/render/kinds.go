@@ -17,8 +17,13 @@ type Kind struct {
 	NoProto string
 }
 
-// APIVersion is group/version.
-func (k Kind) APIVersion() string { return k.Group + "/" + k.Version }
+// APIVersion is group/version, or the version alone for the core group.
+func (k Kind) APIVersion() string {
+	if k.Group == "" {
+		return k.Version
+	}
+	return k.Group + "/" + k.Version
+}
 
 // The kinds Render emits. A new generated kind is added here (and used
 // through its variable): objects of a kind in Kinds that carry the
@@ -33,10 +38,14 @@ var (
 	authorizationPolicy = Kind{Group: "security.istio.io", Version: "v1", Kind: "AuthorizationPolicy", Proto: "istio.security.v1beta1.AuthorizationPolicy"}
 	waypointGateway     = Kind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "Gateway",
 		NoProto: "a Gateway API type, not in istio.io/api: make e2e-istio checks it against the Gateway API CRD schema"}
+	// namespaceKind: the egress Namespaces of the istio profile. A Namespace
+	// without the managed-by label (the user's) is never replaced.
+	namespaceKind = Kind{Group: "", Version: "v1", Kind: "Namespace",
+		NoProto: "core v1, not in istio.io/api: make e2e-istio decodes it strictly into k8s.io/api core/v1 Namespace and applies the cluster-scoped ObjectMeta rules"}
 )
 
 // Kinds is the registry of every kind Render emits.
-var Kinds = []Kind{serviceEntry, istioGateway, virtualService, destinationRule, sidecarKind, authorizationPolicy, waypointGateway}
+var Kinds = []Kind{serviceEntry, istioGateway, virtualService, destinationRule, sidecarKind, authorizationPolicy, waypointGateway, namespaceKind}
 
 // Lookup returns the registered kind of an object by the group of its
 // apiVersion and its kind (any version: an object written by an older

@@ -38,6 +38,9 @@ func Render(p plan.Plan, s schemas.Settings, opt Options) []Object {
 	var out []Object
 	out = append(out, ambient(p.Ambient, s)...)
 	out = append(out, sidecar(p.Sidecar, s)...)
+	if s.Istio() {
+		out = istioProfile(out, s)
+	}
 	for i := range out {
 		out[i].Metadata.Labels[ManagedByLabel] = ManagedByValue
 		if opt.Paths {
@@ -161,7 +164,7 @@ func waypoint(p plan.AmbientPlan, s schemas.Settings) Object {
 		},
 		Spec: WaypointSpec{
 			GatewayClassName: "istio-waypoint",
-			Infrastructure:   Infrastructure{ParametersRef{Group: "", Kind: "ConfigMap", Name: s.WaypointConfigMap}},
+			Infrastructure:   &Infrastructure{ParametersRef{Group: "", Kind: "ConfigMap", Name: s.WaypointConfigMap}},
 			Listeners: []Listener{{
 				Name: "mesh", Port: 15008, Protocol: "HBONE",
 				AllowedRoutes: AllowedRoutes{

@@ -5,7 +5,8 @@ type Object struct {
 	APIVersion string `yaml:"apiVersion"`
 	Kind       string `yaml:"kind"`
 	Metadata   Meta   `yaml:"metadata"`
-	Spec       any    `yaml:"spec"`
+	// Spec is empty only for a Namespace.
+	Spec any `yaml:"spec,omitempty"`
 }
 
 // Meta is object metadata.
@@ -13,7 +14,7 @@ type Meta struct {
 	Annotations     map[string]string `yaml:"annotations,omitempty"`
 	Labels          map[string]string `yaml:"labels,omitempty"`
 	Name            string            `yaml:"name"`
-	Namespace       string            `yaml:"namespace"`
+	Namespace       string            `yaml:"namespace,omitempty"` // empty only for a Namespace
 	OwnerReferences []OwnerReference  `yaml:"ownerReferences,omitempty"`
 }
 
@@ -89,9 +90,11 @@ type TargetRef struct {
 
 // WaypointSpec is gateway.networking.k8s.io/v1 Gateway.spec.
 type WaypointSpec struct {
-	GatewayClassName string         `yaml:"gatewayClassName"`
-	Infrastructure   Infrastructure `yaml:"infrastructure"`
-	Listeners        []Listener     `yaml:"listeners"`
+	GatewayClassName string `yaml:"gatewayClassName"`
+	// Infrastructure is nil in the istio profile unless waypointConfigMap
+	// is set.
+	Infrastructure *Infrastructure `yaml:"infrastructure,omitempty"`
+	Listeners      []Listener      `yaml:"listeners"`
 }
 
 // Infrastructure of a Gateway.
