@@ -299,9 +299,23 @@ spec:
     protocol: HBONE
 `
 
+// namespace is an egress Namespace as the istio profile generates it.
+const namespace = `apiVersion: v1
+kind: Namespace
+metadata:
+  annotations:
+    argocd.argoproj.io/sync-options: Prune=false
+    kustomize.toolkit.fluxcd.io/prune: disabled
+  labels:
+    app.kubernetes.io/managed-by: uds-egress-fn
+    istio.io/dataplane-mode: ambient
+    istio.io/use-waypoint: egress-waypoint
+  name: istio-egress-ambient
+`
+
 func TestValidObjectsPassEveryLayer(t *testing.T) {
 	doc := strings.Join([]string{serviceEntry, authorizationPolicy, virtualService, istioGateway, sidecar, waypoint,
-		destinationRule, headerVirtualService, l7AuthorizationPolicy}, "---\n")
+		destinationRule, headerVirtualService, l7AuthorizationPolicy, namespace}, "---\n")
 	v := runAll(t, "valid", doc)
 	for _, l := range [][]string{v.input, v.typed, v.crd, v.istioctl} {
 		for _, p := range l {
@@ -341,6 +355,26 @@ type mistake struct {
 
 func TestMistakesAreCaught(t *testing.T) {
 	cases := []mistake{
+		{
+			name:  "Namespace with metadata.namespace",
+			doc:   strings.Replace(namespace, "  name: istio-egress-ambient\n", "  name: istio-egress-ambient\n  namespace: default\n", 1),
+			typed: true, wantSubstring: "not allowed on this type",
+		},
+		{
+			name:  "Namespace name not a DNS label",
+			doc:   strings.Replace(namespace, "name: istio-egress-ambient", "name: istio.egress", 1),
+			typed: true, wantSubstring: "istio.egress",
+		},
+		{
+			name:  "Namespace label value invalid",
+			doc:   strings.Replace(namespace, "istio.io/use-waypoint: egress-waypoint", "istio.io/use-waypoint: egress waypoint", 1),
+			typed: true, wantSubstring: "egress waypoint",
+		},
+		{
+			name:  "Namespace unknown field",
+			doc:   strings.Replace(namespace, "metadata:\n", "metdata: {}\nmetadata:\n", 1),
+			typed: true, wantSubstring: "metdata",
+		},
 		{
 			name:  "ServiceEntry unknown spec field",
 			doc:   strings.Replace(serviceEntry, "  resolution: DNS\n", "  resolution: DNS\n  resolutoin: DNS\n", 1),

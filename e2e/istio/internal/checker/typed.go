@@ -56,6 +56,9 @@ func typedCheck(o *Object, gvk schema.GroupVersionKind) (bool, []Problem) {
 	if newObj, ok := gatewayAPITypes[gvk]; ok {
 		return true, gatewayTyped(o, newObj())
 	}
+	if gvk == namespaceGVK {
+		return true, namespaceTyped(o)
+	}
 	return false, nil
 }
 
