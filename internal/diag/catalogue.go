@@ -43,10 +43,10 @@ const (
 	HostPolicyPortClash Code = "host-policy-port-conflict"
 	HostPolicySidecar   Code = "host-policy-sidecar-unsupported"
 	HostPolicyUncovered Code = "host-policy-uncovered"
-	ExpectedNamespace Code = "expected-namespace-missing"
-	PackageLocal      Code = "package-local-config"
-	NamespaceInInput  Code = "namespace-in-input"
-	NamespaceAmbient  Code = "namespace-not-ambient"
+	ExpectedNamespace   Code = "expected-namespace-missing"
+	PackageLocal        Code = "package-local-config"
+	NamespaceInInput    Code = "namespace-in-input"
+	NamespaceAmbient    Code = "namespace-not-ambient"
 )
 
 // Entry describes one code.
