@@ -55,7 +55,7 @@ OCI_ARCHIVE := dist/uds-egress-fn_$(VERSION)_oci-image.tar
 # `make e2e` runs with the binary built and the tools on PATH.
 UNIT_PKGS = $(shell GOTOOLCHAIN=local CGO_ENABLED=0 go list ./... | grep -v '/e2e$$')
 
-.PHONY: build test unit e2e e2e-istio demo image image-all image-arch image-name tools clean fuzz version release-snapshot release-check release-tools e2e-release
+.PHONY: build test unit e2e e2e-istio demo image image-all image-arch image-name tools clean fuzz version release-snapshot release-check release-tools e2e-release lint
 
 ## build: the function binary, bin/uds-egress-fn
 build:
@@ -156,6 +156,13 @@ if ! go version -m $(1) 2>/dev/null | grep -Eq "^\s+mod\s+$(2)\s+$(3)\s"; then \
   GOBIN="$(TOOLS)" go install $(4)@$(3); \
 fi
 endef
+
+## lint: golangci-lint $(GOLANGCI_LINT_VERSION) with .golangci.yml (installed into bin/tools when missing; a cold build takes a few minutes)
+GOLANGCI_LINT := $(TOOLS)/golangci-lint
+GOLANGCI_LINT_VERSION := v2.15.0
+lint:
+	@$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2,$(GOLANGCI_LINT_VERSION),github.com/golangci/golangci-lint/v2/cmd/golangci-lint)
+	$(GOLANGCI_LINT) run ./...
 
 ## tools: kustomize $(KUSTOMIZE_VERSION) in bin/tools (skipped when already there)
 tools:

@@ -64,8 +64,8 @@ func TestMain(m *testing.M) {
 	build := exec.Command("make", "--no-print-directory", "build")
 	build.Dir = root
 	build.Env = append(os.Environ(), "GOTOOLCHAIN=local")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building %s: %v\n%s", fnBin, err, out)
+	if out, berr := build.CombinedOutput(); berr != nil {
+		fmt.Fprintf(os.Stderr, "building %s: %v\n%s", fnBin, berr, out)
 		os.Exit(1)
 	}
 	name := exec.Command("make", "--no-print-directory", "-s", "image-name")

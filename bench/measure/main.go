@@ -185,8 +185,8 @@ func main() {
 				bin  string
 				runs *Runs
 			}{{fnBin, &row.Function}, {noopBin, &row.Baseline}} {
-				m, err := measure(b.bin, path)
-				check(err)
+				m, merr := measure(b.bin, path)
+				check(merr)
 				b.runs.add(m)
 			}
 		}
@@ -520,8 +520,9 @@ func machine() Machine {
 	}
 	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
 		var kb int
-		fmt.Sscanf(string(data), "MemTotal: %d kB", &kb)
-		m.MemoryGiB = int((float64(kb)/(1<<20) + 0.5))
+		if n, _ := fmt.Sscanf(string(data), "MemTotal: %d kB", &kb); n == 1 {
+			m.MemoryGiB = int((float64(kb)/(1<<20) + 0.5))
+		}
 	}
 	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = strings.TrimSpace(string(data))

@@ -1,27 +1,56 @@
 package main
 
-import "testing"
+import (
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+)
 
-func TestNiceAxis(t *testing.T) {
-	for _, c := range []struct{ v, step, top float64 }{
-		{50000, 10000, 50000},
-		{15.7 * 1.08, 5, 20},
-		{5053 * 1.08, 2000, 6000},
-		{0.36, 0.1, 0.4},
-	} {
-		step, top := niceAxis(c.v)
-		if step != c.step || top != c.top {
-			t.Errorf("niceAxis(%v) = %v, %v; want %v, %v", c.v, step, top, c.step, c.top)
+func TestThousandsLabels(t *testing.T) {
+	labels := map[float64]string{}
+	for _, tk := range (ticks{thousands: true}).Ticks(0, 50000) {
+		if tk.Label != "" {
+			labels[tk.Value] = tk.Label
+		}
+	}
+	for v, want := range map[float64]string{0: "0", 25000: "25k", 50000: "50k"} {
+		if labels[v] != want {
+			t.Errorf("tick %v labelled %q, want %q (all: %v)", v, labels[v], want, labels)
+		}
+	}
+	for _, tk := range (ticks{}).Ticks(0, 5000) {
+		if tk.Value == 5000 && tk.Label != "5000" {
+			t.Errorf("tick 5000 labelled %q without thousands", tk.Label)
 		}
 	}
 }
 
-func TestFontCoversTheLabels(t *testing.T) {
-	for _, s := range []string{"uds-egress-fn", "SDK no-op baseline (bench/noop)", "wall time (s)", "peak RSS (MiB)", "Packages", "0123456789k.", "Intel(R) Xeon(R) Processor, go1.26.8"} {
-		for _, r := range s {
-			if _, ok := font[r]; !ok {
-				t.Errorf("no glyph for %q (in %q)", r, s)
-			}
-		}
+// The committed results draw into a PNG of the expected size.
+func TestPanelsFromCommittedResults(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "results", "latest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res results
+	if err = json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "p.png")
+	if err = write(res, out); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() < 800 || b.Dy() < 400 {
+		t.Errorf("image is %v", b)
 	}
 }

@@ -1,7 +1,8 @@
 package diag
 
 // Result codes. The catalogue below is the single source of their severity
-// and meaning; the README table is checked against it by a test.
+// and meaning; the README table is checked against it by a test. Rule and
+// section numbers refer to docs/behaviour.md.
 const (
 	InputInvalid      Code = "input-invalid"
 	ItemInvalid       Code = "item-invalid"
@@ -70,21 +71,21 @@ var Catalogue = []Entry{
 	{DuplicatePackage, Error, "The same Package (name and namespace) appears twice; the later one is rejected."},
 	{DeprecatedField, Warning, "podLabels or remotePodLabels is used; it is copied over selector/remoteSelector as the UDS operator does."},
 	{PackageDeleted, Info, "The Package has metadata.deletionTimestamp and is treated as absent."},
-	{MissingRemote, Error, "SPEC 2.1: an allow entry names no remote (remoteGenerated, remoteNamespace, remoteSelector, remoteCidr or remoteHost)."},
-	{ConflictingRemote, Error, "SPEC 2.2: an allow entry combines remotes (or a protocol) that cannot go together."},
-	{UDPGenerated, Error, "SPEC 2.3: UDP with remoteGenerated KubeAPI, KubeNodes or CloudMetadata."},
-	{HostProtocol, Error, "SPEC 2.4: remoteHost with TCP or UDP; use TLS or HTTP."},
-	{HostIngress, Error, "SPEC 2.5: remoteHost or remoteProtocol TLS/HTTP on an Ingress entry."},
-	{HostWildcard, Error, "SPEC 2.6: remoteHost contains a wildcard."},
-	{HostInvalid, Error, "SPEC 2.7: remoteHost is not a hostname Istio accepts (port suffix, trailing dot, scheme, path, IP literal, DNS label rules)."},
-	{HostUppercase, Warning, "SPEC 2.7: remoteHost has upper-case letters; it is lower-cased everywhere."},
-	{ServiceAccount, Error, "SPEC 2.8: serviceAccount outside ambient mode, or on an entry that is neither remoteHost nor an Egress remoteGenerated: Anywhere."},
-	{PortInvalid, Error, "SPEC 2.9: a port is not an integer from 1 to 65535."},
-	{PolicyNameTaken, Error, "SPEC 2.10: two allow entries of one Package would get the same UDS NetworkPolicy name; give them distinct descriptions."},
-	{NamespaceTaken, Error, "SPEC 2.11: a second Package in a namespace that already has one."},
-	{NamespaceReserved, Error, "SPEC 2.11: a Package in kube-system, kube-public, _unknown_ or pepr-system."},
+	{MissingRemote, Error, "Rule 2.1: an allow entry names no remote (remoteGenerated, remoteNamespace, remoteSelector, remoteCidr or remoteHost)."},
+	{ConflictingRemote, Error, "Rule 2.2: an allow entry combines remotes (or a protocol) that cannot go together."},
+	{UDPGenerated, Error, "Rule 2.3: UDP with remoteGenerated KubeAPI, KubeNodes or CloudMetadata."},
+	{HostProtocol, Error, "Rule 2.4: remoteHost with TCP or UDP; use TLS or HTTP."},
+	{HostIngress, Error, "Rule 2.5: remoteHost or remoteProtocol TLS/HTTP on an Ingress entry."},
+	{HostWildcard, Error, "Rule 2.6: remoteHost contains a wildcard."},
+	{HostInvalid, Error, "Rule 2.7: remoteHost is not a hostname Istio accepts (port suffix, trailing dot, scheme, path, IP literal, DNS label rules)."},
+	{HostUppercase, Warning, "Rule 2.7: remoteHost has upper-case letters; it is lower-cased everywhere."},
+	{ServiceAccount, Error, "Rule 2.8: serviceAccount outside ambient mode, or on an entry that is neither remoteHost nor an Egress remoteGenerated: Anywhere."},
+	{PortInvalid, Error, "Rule 2.9: a port is not an integer from 1 to 65535."},
+	{PolicyNameTaken, Error, "Rule 2.10: two allow entries of one Package would get the same UDS NetworkPolicy name; give them distinct descriptions."},
+	{NamespaceTaken, Error, "Rule 2.11: a second Package in a namespace that already has one."},
+	{NamespaceReserved, Error, "Rule 2.11: a Package in kube-system, kube-public, _unknown_ or pepr-system."},
 	{NameTooLong, Error, "The Package name is longer than 63 characters and cannot be a label value (uds/package) on its sidecar objects."},
-	{HostPortConflict, Error, "SPEC 5: the same host and port with different protocols in one mode; the later Package is rejected."},
+	{HostPortConflict, Error, "Section 5: the same host and port with different protocols in one mode; the later Package is rejected."},
 	{NamespaceIdentity, Info, "An ambient entry without serviceAccount: the whole namespace is allowed to reach the host."},
 	{NameHashed, Warning, "A generated name was empty, too long (Istio Gateway names are DNS labels, at most 63 characters) or taken by another host/selector; a hash of the host was appended."},
 	{AnnotationHashed, Warning, "A uds.dev/user-* annotation key was longer than 63 characters and was shortened with a hash."},

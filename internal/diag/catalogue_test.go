@@ -20,7 +20,7 @@ func TestReadmeCataloguesEveryCode(t *testing.T) {
 	for _, e := range Catalogue {
 		assert.False(t, seen[e.Code], "code %s listed twice in Catalogue", e.Code)
 		seen[e.Code] = true
-		row := fmt.Sprintf("| `%s` | %s |", e.Code, e.Severity)
+		row := fmt.Sprintf("| %#q | %s |", e.Code, e.Severity)
 		assert.Contains(t, text, row, "README must document %s", e.Code)
 	}
 	start := strings.Index(text, "## Result codes")

@@ -23,9 +23,12 @@ func Value(v any) Document { return Document{value: v} }
 // Node is a YAML node to write as it is.
 func Node(n *yaml.Node) Document { return Document{node: n} }
 
-// Write encodes the output ResourceList. Each item is encoded
-// on its own and indented into place: yaml.v3's emitter slows down
-// quadratically on one large document, and items are independent anyway.
+// Write encodes the output ResourceList. Each item is encoded on its own and
+// indented into place: yaml.v3's emitter keeps every event of a document
+// queued until the document ends, so one large document holds the whole
+// output's events at once (half the allocation and most of the peak memory
+// of encoding it whole; docs/performance.md), and items are independent
+// anyway.
 func Write(w io.Writer, items []Document, functionConfig *yaml.Node, results []Document) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	var scratch bytes.Buffer

@@ -112,7 +112,7 @@ func Convert(dockerSave io.Reader, out io.Writer, name, tag string) error {
 		return fmt.Errorf("reading the docker save archive: %w", err)
 	}
 	var images []dockerManifest
-	if err := json.Unmarshal(files["manifest.json"], &images); err != nil {
+	if err = json.Unmarshal(files["manifest.json"], &images); err != nil {
 		return fmt.Errorf("manifest.json of the docker save archive: %w", err)
 	}
 	if len(images) == 0 {
@@ -122,9 +122,9 @@ func Convert(dockerSave io.Reader, out io.Writer, name, tag string) error {
 	var manifests []Descriptor
 	seen := map[Platform]bool{}
 	for _, img := range images {
-		d, platform, err := l.addImage(files, img)
-		if err != nil {
-			return fmt.Errorf("image %v: %w", img.RepoTags, err)
+		d, platform, aerr := l.addImage(files, img)
+		if aerr != nil {
+			return fmt.Errorf("image %v: %w", img.RepoTags, aerr)
 		}
 		if seen[platform] {
 			return fmt.Errorf("two images for %s/%s", platform.OS, platform.Architecture)

@@ -175,8 +175,8 @@ func rawPkgCase(name, item string, rejected pkgRef, want ...wantResult) badCase 
 // Bugs this catalogue found; the cases that carry them guard the fixes.
 const (
 	bugMetaTwice      = "metadata.name/namespace of the wrong YAML type is reported twice: invalid-type, and a false missing-field \"missing or empty\" (schemas/decode_package.go metadata())"
-	bugDeletedChecked = "a Package with metadata.deletionTimestamp is still checked: a wrong apiVersion (or a bad type in metadata) is an error next to the info that says it is ignored; SPEC §1 says ignored entirely (schemas/decode_package.go DecodePackage checks apiVersion before Deleted; internal/pipeline/classify.go appends the findings before the Deleted check)"
-	bugUnknownNS      = "namespace _unknown_ is reported as invalid-value (not a DNS label) instead of namespace-reserved, the code SPEC 2.11 and the README give it (schemas/decode_package.go metadata(): the DNS-label check pre-empts validate's reserved check)"
+	bugDeletedChecked = "a Package with metadata.deletionTimestamp is still checked: a wrong apiVersion (or a bad type in metadata) is an error next to the info that says it is ignored; docs/behaviour.md section 1 says ignored entirely (schemas/decode_package.go DecodePackage checks apiVersion before Deleted; internal/pipeline/classify.go appends the findings before the Deleted check)"
+	bugUnknownNS      = "namespace _unknown_ is reported as invalid-value (not a DNS label) instead of namespace-reserved, the code rule 2.11 and the README give it (schemas/decode_package.go metadata(): the DNS-label check pre-empts validate's reserved check)"
 )
 
 func (c badCase) withBug(bug string) badCase { c.bug = bug; return c }
@@ -401,7 +401,7 @@ func badInputCases() []badCase {
 		entryCase("labels a list", egressTo(`labels: [a]`), e(diag.InvalidType, p0("labels"))),
 		entryCase("podLabels a string", egressTo(`podLabels: app`), e(diag.InvalidType, p0("podLabels"))),
 
-		// ---- SPEC 2.1-2.5 --------------------------------------------
+		// ---- rules 2.1-2.5 -------------------------------------------
 		entryCase("2.1 no remote", `{direction: Egress, selector: {app: x}, port: 443}`, e(diag.MissingRemote, a0)),
 		entryCase("2.1 no remote, typo of remoteHost", `{direction: Egress, remotehost: x.example.com}`,
 			w(diag.UnknownField, p0("remotehost")), e(diag.MissingRemote, a0)),
@@ -428,7 +428,7 @@ func badInputCases() []badCase {
 		entryCase("2.4 remoteHost with UDP", egressTo(`remoteProtocol: UDP`), e(diag.HostProtocol, p0("remoteProtocol"))),
 		entryCase("2.5 remoteHost on Ingress", `{direction: Ingress, remoteHost: x.example.com, remoteProtocol: HTTP}`, e(diag.HostIngress, p0("direction"))),
 
-		// ---- SPEC 2.6-2.7: hosts -------------------------------------
+		// ---- rules 2.6-2.7: hosts ------------------------------------
 		entryCase("2.6 wildcard prefix", `{direction: Egress, remoteHost: "*.example.com"}`, e(diag.HostWildcard, p0("remoteHost"))),
 		entryCase("2.6 wildcard inside", `{direction: Egress, remoteHost: "api.*.example.com"}`, e(diag.HostWildcard, p0("remoteHost"))),
 		entryCase("2.6 wildcard alone", `{direction: Egress, remoteHost: "*"}`, e(diag.HostWildcard, p0("remoteHost"))),
@@ -455,7 +455,7 @@ func badInputCases() []badCase {
 		{name: "2.7 host upper case is a warning", items: okPkg(bad, ns, "", `{direction: Egress, remoteHost: API.Example.COM, serviceAccount: app, description: upper}`),
 			want: []wantResult{w(diag.HostUppercase, p0("remoteHost"))}},
 
-		// ---- SPEC 2.8-2.10 -------------------------------------------
+		// ---- rules 2.8-2.10 ------------------------------------------
 		sidecarEntryCase("2.8 serviceAccount in sidecar mode", egressTo(`serviceAccount: app`), e(diag.ServiceAccount, p0("serviceAccount"))),
 		entryCase("2.8 serviceAccount on a remoteNamespace entry", `{direction: Egress, remoteNamespace: other, serviceAccount: app}`, e(diag.ServiceAccount, p0("serviceAccount"))),
 		entryCase("2.8 serviceAccount on an Ingress Anywhere entry", `{direction: Ingress, remoteGenerated: Anywhere, serviceAccount: app}`, e(diag.ServiceAccount, p0("serviceAccount"))),
@@ -470,7 +470,7 @@ func badInputCases() []badCase {
 			items: pkg(long63, ns, "sidecar"),
 			want:  []wantResult{E(diag.NameTooLong, long63, ns, "metadata.name")}},
 
-		// ---- SPEC 2.11 and duplicates --------------------------------
+		// ---- rule 2.11 and duplicates -------------------------------
 		{name: "2.11 two Packages in one namespace", rejected: []pkgRef{{"second", "shared-ns"}},
 			items: okPkg("first", "shared-ns", "") + pkg("second", "shared-ns", ""),
 			want:  []wantResult{E(diag.NamespaceTaken, "second", "shared-ns", "metadata.namespace")}},
@@ -493,7 +493,7 @@ func badInputCases() []badCase {
 		{name: "2.11 reserved pepr-system", items: pkg("sys", "pepr-system", "sidecar"), rejected: []pkgRef{{"sys", "pepr-system"}},
 			want: []wantResult{E(diag.NamespaceReserved, "sys", "pepr-system", "metadata.namespace")}},
 
-		// ---- SPEC 5 conflicts ----------------------------------------
+		// ---- section 5: conflicts ---------------------------------------
 		{name: "5 same host and port, two protocols in one Package", rejected: []pkgRef{{bad, ns}},
 			items: pkg(bad, ns, "", `{direction: Egress, remoteHost: x.example.com, port: 8080, remoteProtocol: HTTP, description: a}`,
 				`{direction: Egress, remoteHost: x.example.com, ports: [8443, 8080], description: b}`),

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -244,9 +245,5 @@ func TestLooksLikeResourceList(t *testing.T) {
 }
 
 func errorsAs(err error, target *UsageError) bool {
-	u, ok := err.(UsageError)
-	if ok {
-		*target = u
-	}
-	return ok
+	return errors.As(err, target)
 }

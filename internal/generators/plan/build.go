@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"slices"
+
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/naming"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
@@ -28,8 +30,7 @@ func Build(in Input) (Plan, []diag.Finding) {
 	var ambFindings, sideFindings []diag.Finding
 	p.Ambient, ambFindings = amb.finish()
 	p.Sidecar, sideFindings = side.finish()
-	findings := append(append(policyFindings, ambFindings...), sideFindings...)
-	return p, append(findings, shortenedKeys(in.Packages, p)...)
+	return p, slices.Concat(policyFindings, ambFindings, sideFindings, shortenedKeys(in.Packages, p))
 }
 
 // shortenedKeys warns once per Package whose uds.dev/user-* annotation key

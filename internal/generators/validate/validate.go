@@ -15,8 +15,8 @@ var reservedNamespaces = map[string]bool{
 	"kube-system": true, "kube-public": true, "_unknown_": true, "pepr-system": true,
 }
 
-// Package applies the per-Package rules (SPEC §2 rules 1-10 and the
-// reserved namespaces of rule 11).
+// Package applies the per-Package rules (rules 2.1-2.10 of
+// docs/behaviour.md and the reserved namespaces of rule 2.11).
 func Package(s schemas.Subject) []diag.Finding {
 	pkg := s.Package
 	var out []diag.Finding

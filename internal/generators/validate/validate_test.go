@@ -268,7 +268,7 @@ func TestRule6Wildcard(t *testing.T) {
 	}
 	for _, h := range []string{"*.github.com", "api.*.com", "*", "api.github.*"} {
 		cases["wildcard "+h] = tc{
-			allow: fmt.Sprintf(`- {direction: Egress, remoteHost: "%s"}`, h),
+			allow: fmt.Sprintf(`- {direction: Egress, remoteHost: %q}`, h),
 			want:  []want{errAt(diag.HostWildcard, a0+".remoteHost", "wildcard", h)},
 		}
 	}

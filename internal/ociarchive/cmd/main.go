@@ -37,8 +37,8 @@ func convert(in, out, name, tag string) error {
 	}
 	defer src.Close()
 	var buf bytes.Buffer
-	if err := ociarchive.Convert(src, &buf, name, tag); err != nil {
-		return err
+	if cerr := ociarchive.Convert(src, &buf, name, tag); cerr != nil {
+		return cerr
 	}
 	_, top, index, err := ociarchive.Read(bytes.NewReader(buf.Bytes()))
 	if err != nil {
