@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/uds-egress-fn/uds-egress-fn/bench/fleetgen"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/fleetgen"
 )
 
 // Resource limits of the real binary: a 100 MB input of 125,000 Packages

@@ -2,7 +2,7 @@
 // for benchmarks and scale tests: about 3 allow entries per Package, hosts
 // drawn from a pool so hosts are shared, both service mesh modes, Anywhere
 // participants, and some pass-through objects. The same flags always give
-// the same bytes. The generator itself is package bench/fleetgen.
+// the same bytes. The generator itself is package internal/fleetgen.
 //
 //	go run ./bench/fleet -n 10000 -seed 1 > fleet.yaml
 package main
@@ -13,7 +13,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/uds-egress-fn/uds-egress-fn/bench/fleetgen"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/fleetgen"
 )
 
 func main() {

@@ -1,5 +1,5 @@
 // Command measure is `make bench`: it builds uds-egress-fn and the SDK no-op
-// baseline (bench/noop), generates the bench/fleetgen fleets, and in one run
+// baseline (bench/noop), generates the internal/fleetgen fleets, and in one run
 //
 //   - times both binaries end to end on the same input at each size
 //     (default 1k, 10k and 50k Packages), several repetitions interleaved
@@ -41,7 +41,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/uds-egress-fn/uds-egress-fn/bench/fleetgen"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/fleetgen"
 )
 
 // Targets of the issue.
@@ -322,7 +322,7 @@ func writeFleet(path string, n int, seed int64) error {
 	return f.Close()
 }
 
-// benchLine matches `go test -bench` output with cpu-ns/op (bench/benchcpu).
+// benchLine matches `go test -bench` output with cpu-ns/op (internal/benchcpu).
 var benchLine = regexp.MustCompile(`^Benchmark(\w+)/packages=(\d+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op\s+([\d.]+) cpu-ns/op\s+([\d.]+) B/op\s+([\d.]+) allocs/op`)
 
 func goBenchmarks(count int, benchtime string) ([]GoBench, error) {

@@ -8,8 +8,8 @@ import (
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/uds-egress-fn/uds-egress-fn/bench/benchcpu"
-	"github.com/uds-egress-fn/uds-egress-fn/bench/fleetgen"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/benchcpu"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/fleetgen"
 )
 
 // BenchmarkNoop is the SDK baseline in process: fn.Run (parse into kyaml

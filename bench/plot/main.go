@@ -89,7 +89,7 @@ func write(res results, out string) error {
 	say(dc, 14, color.Black, vg.Point{X: dc.Min.X + 0.3*vg.Inch, Y: dc.Max.Y - 0.35*vg.Inch},
 		fmt.Sprintf("uds-egress-fn and the SDK no-op baseline on the same ResourceList (median of %d runs)", res.Reps))
 	say(dc, 11, grey, vg.Point{X: dc.Min.X + 0.3*vg.Inch, Y: dc.Min.Y + 0.35*vg.Inch},
-		fmt.Sprintf("Fleet: bench/fleetgen seed %d (3 entries/Package on average, hosts shared, 20 Anywhere participants)", res.Seed))
+		fmt.Sprintf("Fleet: internal/fleetgen seed %d (3 entries/Package on average, hosts shared, 20 Anywhere participants)", res.Seed))
 	say(dc, 11, grey, vg.Point{X: dc.Min.X + 0.3*vg.Inch, Y: dc.Min.Y + 0.12*vg.Inch},
 		fmt.Sprintf("Measured by make bench on %s, %d cores, %s.", res.Machine.CPU, res.Machine.Cores, res.Machine.Go))
 

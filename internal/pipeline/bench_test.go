@@ -6,13 +6,13 @@ import (
 	"io"
 	"testing"
 
-	"github.com/uds-egress-fn/uds-egress-fn/bench/benchcpu"
-	"github.com/uds-egress-fn/uds-egress-fn/bench/fleetgen"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/benchcpu"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/fleetgen"
 )
 
 // BenchmarkRun is the whole function in process: read the ResourceList,
 // decode, validate, plan, render and write it, on the fleet of
-// bench/fleetgen (seed 1). `make bench` reports it with the binary's wall
+// internal/fleetgen (seed 1). `make bench` reports it with the binary's wall
 // time; `make bench-smoke` runs it once per size.
 func BenchmarkRun(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {

@@ -6,13 +6,13 @@ import (
 	"io"
 	"testing"
 
-	"github.com/uds-egress-fn/uds-egress-fn/bench/benchcpu"
-	"github.com/uds-egress-fn/uds-egress-fn/bench/fleetgen"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/benchcpu"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/fleetgen"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/review"
 )
 
 // BenchmarkReport is `uds-egress-fn report --format json` in process on the
-// fleet of bench/fleetgen (seed 1); `make bench` times the binary too.
+// fleet of internal/fleetgen (seed 1); `make bench` times the binary too.
 func BenchmarkReport(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
 		in := fleetgen.Bytes(n, 1)

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/uds-egress-fn/uds-egress-fn/bench/benchcpu"
-	"github.com/uds-egress-fn/uds-egress-fn/bench/fleetgen"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/benchcpu"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/fleetgen"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/plan"
 )
 
@@ -14,7 +14,7 @@ import (
 // (no quadratic step).
 var benchSizes = []int{100, 1000, 10000}
 
-// BenchmarkBuild plans the fleet of bench/fleetgen (about 3 allow entries
+// BenchmarkBuild plans the fleet of internal/fleetgen (about 3 allow entries
 // per Package, hosts shared from a pool of n/10, a quarter sidecar, 20
 // Anywhere participants).
 func BenchmarkBuild(b *testing.B) {

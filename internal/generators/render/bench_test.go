@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/uds-egress-fn/uds-egress-fn/bench/benchcpu"
-	"github.com/uds-egress-fn/uds-egress-fn/bench/fleetgen"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/benchcpu"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/fleetgen"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/plan"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/render"
 )
 
-// BenchmarkRender renders the plan of the bench/fleetgen fleet (planned
+// BenchmarkRender renders the plan of the internal/fleetgen fleet (planned
 // once, outside the loop) into objects, with path annotations as under kpt.
 func BenchmarkRender(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
