@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -155,7 +156,7 @@ func runWorkflow(t *testing.T, repo, path string) (ran []string, code int) {
 			out, err := cmd.CombinedOutput()
 			ran = append(ran, step.ID)
 			code = 0
-			if ee, ok := err.(*exec.ExitError); ok {
+			if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 				code = ee.ExitCode()
 			} else {
 				require.NoError(t, err)

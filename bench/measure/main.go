@@ -200,8 +200,8 @@ func main() {
 					args []string
 					runs *Runs
 				}{{[]string{"report", "--format", "json", path}, row.Report}, {[]string{"diff", "--format", "json", path, head}, row.Diff}} {
-					m, err := measure(fnBin, "", c.args...)
-					check(err)
+					m, merr := measure(fnBin, "", c.args...)
+					check(merr)
 					c.runs.add(m)
 				}
 			}
