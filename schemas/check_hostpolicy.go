@@ -46,6 +46,11 @@ func (d *decoder) checkHostPolicies(hosts []HostPolicy) {
 				bad(at("tlsOrigination.sni"), "sni %q is not a hostname: %s", o.SNI, strings.Join(errs, "; "))
 			}
 		}
+		if o := h.TLSOrigination; o != nil && o.CACertificates != "" {
+			if !strings.HasPrefix(o.CACertificates, "/") || strings.ContainsFunc(o.CACertificates, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+				bad(at("tlsOrigination.caCertificates"), "caCertificates %q must be an absolute file path in the waypoint, like %q", o.CACertificates, DefaultCACertificates)
+			}
+		}
 		if r := h.RequestHeaders; r != nil {
 			d.checkHeaders(r, at("requestHeaders"))
 		}

@@ -13,7 +13,7 @@ import (
 // Keys of a host policy, for the unknown-key check and its suggestions.
 var (
 	hostPolicyKeys     = []string{"host", "tlsOrigination", "requestHeaders", "http"}
-	tlsOriginationKeys = []string{"port", "targetPort", "sni"}
+	tlsOriginationKeys = []string{"port", "targetPort", "sni", "caCertificates"}
 	requestHeaderKeys  = []string{"add", "set", "remove"}
 	httpRuleKeys       = []string{"methods", "paths", "from"}
 	httpFromKeys       = []string{"namespaces", "serviceAccounts"}
@@ -92,6 +92,8 @@ func (d *decoder) tlsOrigination(n *yaml.Node, path string) *TLSOrigination {
 			}
 		case "sni":
 			o.SNI, _ = d.str(f.value, fp)
+		case "caCertificates":
+			o.CACertificates, _ = d.str(f.value, fp)
 		default:
 			d.unknownKey(fp, f.key, tlsOriginationKeys)
 		}

@@ -33,12 +33,20 @@ type TLSOrigination struct {
 	TargetPort int `json:"targetPort,omitempty"`
 	// SNI is the server name sent in the TLS handshake (default: the host).
 	SNI string `json:"sni,omitempty"`
+	// CACertificates is the CA bundle, a file in the waypoint, that the
+	// server's certificate is verified against (default: the OS bundle of
+	// Istio's proxy image).
+	CACertificates string `json:"caCertificates,omitempty"`
 }
 
 // Default ports of tlsOrigination.
 const (
 	DefaultOriginationPort       = 80
 	DefaultOriginationTargetPort = 443
+	// DefaultCACertificates is the OS CA bundle of Istio's proxy images:
+	// what Envoy verifies against when caCertificates is omitted, written
+	// out so the verification is explicit (istioctl analyze IST0129).
+	DefaultCACertificates = "/etc/ssl/certs/ca-certificates.crt"
 )
 
 // RequestHeaders are VirtualService headers.request operations.
@@ -84,6 +92,9 @@ func (h *HostPolicy) Origination() *TLSOrigination {
 	}
 	if o.SNI == "" {
 		o.SNI = h.Host
+	}
+	if o.CACertificates == "" {
+		o.CACertificates = DefaultCACertificates
 	}
 	return &o
 }

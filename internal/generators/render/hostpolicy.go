@@ -27,8 +27,9 @@ type PortTrafficPolicy struct {
 
 // ClientTLS is the TLS the waypoint originates.
 type ClientTLS struct {
-	Mode string `yaml:"mode"`
-	SNI  string `yaml:"sni"`
+	CACertificates string `yaml:"caCertificates"`
+	Mode           string `yaml:"mode"`
+	SNI            string `yaml:"sni"`
 }
 
 // HeaderVirtualServiceSpec is networking.istio.io/v1 VirtualService.spec
@@ -83,7 +84,7 @@ func hostPolicyObjects(p plan.AmbientPlan, s schemas.Settings) []Object {
 				Spec: DestinationRuleSpec{
 					ExportTo: []string{"."}, Host: h.Host,
 					TrafficPolicy: TrafficPolicy{PortLevelSettings: []PortTrafficPolicy{{
-						Port: DestinationPort{o.Port}, TLS: ClientTLS{Mode: "SIMPLE", SNI: o.SNI},
+						Port: DestinationPort{o.Port}, TLS: ClientTLS{CACertificates: o.CACertificates, Mode: "SIMPLE", SNI: o.SNI},
 					}}},
 				},
 			})
