@@ -2,12 +2,17 @@ package pipeline
 
 import (
 	"fmt"
+	"io"
 	"math/rand"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -415,4 +420,55 @@ func encodeAny(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return encode(t, &n)
+}
+
+// TestHostPolicyObjectsGoWithThePolicy: the DestinationRule and
+// VirtualService of a host policy are earlier output like every generated
+// object: a run over the output without the policy removes them (and the
+// targetPort, and the methods/paths), giving exactly the output of a run that
+// never had the policy.
+func TestHostPolicyObjectsGoWithThePolicy(t *testing.T) {
+	dir := filepath.Join("testdata", "golden", "ambient-hostpolicy-seed-httpbin")
+	var withPolicy strings.Builder
+	require.Equal(t, 0, Run(strings.NewReader(string(goldenInput(t, dir))), &withPolicy, io.Discard))
+	require.Contains(t, withPolicy.String(), "kind: DestinationRule")
+	require.Contains(t, withPolicy.String(), "ambient-vs-httpbin-org")
+
+	// The same output with the functionConfig's host policy removed.
+	var rl yaml.Node
+	require.NoError(t, yaml.Unmarshal([]byte(withPolicy.String()), &rl))
+	root := rl.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "functionConfig" {
+			root.Content = append(root.Content[:i], root.Content[i+2:]...)
+			break
+		}
+	}
+	again, err := yaml.Marshal(&rl)
+	require.NoError(t, err)
+	var without strings.Builder
+	require.Equal(t, 0, Run(strings.NewReader(string(again)), &without, io.Discard))
+	var fresh strings.Builder
+	in, err := os.ReadFile(filepath.Join(dir, "input.yaml"))
+	require.NoError(t, err)
+	require.Equal(t, 0, Run(strings.NewReader(string(in)), &fresh, io.Discard))
+	assert.Equal(t, generatedText(t, fresh.String()), generatedText(t, without.String()))
+	assert.NotContains(t, without.String(), "DestinationRule")
+	assert.NotContains(t, without.String(), "ambient-vs-")
+	assert.NotContains(t, without.String(), "targetPort")
+	assert.NotContains(t, without.String(), "methods")
+}
+
+// generatedText is the generated objects of an output, encoded.
+func generatedText(t *testing.T, out string) string {
+	var rl map[string]any
+	require.NoError(t, yaml.Unmarshal([]byte(out), &rl))
+	var b strings.Builder
+	for _, it := range rl["items"].([]any) {
+		if obj := it.(map[string]any); isGeneratedObject(obj) {
+			b.Write(encodeAny(t, obj))
+			b.WriteString("---\n")
+		}
+	}
+	return b.String()
 }
