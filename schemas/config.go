@@ -66,6 +66,11 @@ type EgressConfigSpec struct {
 	// ExpectedNamespaces are the namespaces that must each hold a Package:
 	// a render missing one of them (one team's files only) fails.
 	ExpectedNamespaces []string `json:"expectedNamespaces,omitempty"`
+	// Stderr chooses which results are also printed on stderr: "errors"
+	// (the default: errors and warnings, one line each, and one summary
+	// line for the infos), "all" (every result, one line each) or "none"
+	// (kpt shows the results itself).
+	Stderr string `json:"stderr,omitempty"`
 }
 
 // Profiles.
@@ -102,7 +107,16 @@ type Settings struct {
 	// WaypointConfigMapSet is true when waypointConfigMap was configured
 	// explicitly (the istio profile names a ConfigMap only then).
 	WaypointConfigMapSet bool
+	// Stderr is StderrErrors, StderrAll or StderrNone.
+	Stderr string
 }
 
 // Istio reports whether the output is for plain Istio (profile istio).
 func (s Settings) Istio() bool { return s.Profile == ProfileIstio }
+
+// Values of the stderr setting.
+const (
+	StderrErrors = "errors"
+	StderrAll    = "all"
+	StderrNone   = "none"
+)

@@ -371,6 +371,7 @@ spec:
   profile: istio
   namespaces: false
   expectedNamespaces: [team-a, team-b]
+  stderr: none
 `, settings: func(s *schemas.Settings) {
 			*s = schemas.Settings{
 				AmbientNamespace: "egress-ambient", WaypointName: "waypoint", WaypointEnabled: false,
@@ -379,6 +380,7 @@ spec:
 				GatewayPorts:    []int{80, 443, 9200}, GatewayPortsSet: true,
 				TrustDomain: "example.org", ClusterDomain: "cluster.example", PathPrefix: "generated/egress",
 				Profile: schemas.ProfileIstio, Namespaces: false, ExpectedNamespaces: []string{"team-a", "team-b"},
+				Stderr: "none",
 			}
 		}},
 		"ConfigMap with the profile keys": {in: `apiVersion: v1

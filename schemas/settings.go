@@ -47,6 +47,7 @@ var settingsTable = []settingDef{
 	setting("profile", text, func(s *Settings) *string { return &s.Profile }, ProfileUDS, profileCheck),
 	setting("namespaces", boolean, func(s *Settings) *bool { return &s.Namespaces }, true, nil),
 	setting("expectedNamespaces", nameList, func(s *Settings) *[]string { return &s.ExpectedNamespaces }, []string{}, namespaceListCheck),
+	setting("stderr", text, func(s *Settings) *string { return &s.Stderr }, StderrErrors, oneOf(StderrErrors, StderrAll, StderrNone)),
 }
 
 // settingDef is one row of the settings table.
@@ -325,6 +326,15 @@ func namespaceListCheck(d *decoder, key, section string, names []string) {
 			d.fail(diag.ConfigInvalid, at, "%s lists %q twice", key, ns)
 		}
 		seen[ns] = true
+	}
+}
+
+// oneOf accepts exactly the given values.
+func oneOf(values ...string) func(d *decoder, key, section, v string) {
+	return func(d *decoder, key, section, v string) {
+		if !slices.Contains(values, v) {
+			d.fail(diag.ConfigInvalid, join(section, key), "%s must be one of %s, got %q", key, strings.Join(values, ", "), v)
+		}
 	}
 }
 

@@ -8,6 +8,11 @@ import "github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 type Subject struct {
 	Package *Package
 	Ref     *diag.Ref
+	// Unread are the field paths the decoder reported errors at (a wrong
+	// type, a value outside its enum, a missing field). Such a Package is
+	// rejected, but validation still runs over what was read, so one run
+	// reports every problem that these fields do not hide.
+	Unread []string
 }
 
 // ID returns the Package's identity.

@@ -8,6 +8,7 @@ const (
 	ItemInvalid       Code = "item-invalid"
 	ConfigInvalid     Code = "config-invalid"
 	ConfigUnknownKey  Code = "config-unknown-key"
+	NoPackages        Code = "no-packages"
 	InvalidType       Code = "invalid-type"
 	MissingField      Code = "missing-field"
 	InvalidValue      Code = "invalid-value"
@@ -63,6 +64,7 @@ var Catalogue = []Entry{
 	{ItemInvalid, Error, "An entry of items is not a Kubernetes object (not a mapping, or no apiVersion/kind). It is passed through unchanged."},
 	{ConfigInvalid, Error, "functionConfig is not an EgressConfig or ConfigMap, or a setting has the wrong type or value."},
 	{ConfigUnknownKey, Error, "functionConfig has a key the function does not know (typo guard)."},
+	{NoPackages, Warning, "There is a functionConfig but not a single Package in the input, so nothing is generated (under kustomize: the function is listed under generators:, which see no resources, instead of transformers:)."},
 	{InvalidType, Error, "A Package field has the wrong YAML type (a string where a list belongs, a map for a host, a float port...)."},
 	{MissingField, Error, "A required Package field is missing or empty: metadata.name, metadata.namespace, spec, allow[].direction."},
 	{InvalidValue, Error, "A Package field has a value outside its enum (direction, serviceMesh.mode, remoteGenerated, remoteProtocol, protocol)."},

@@ -25,9 +25,13 @@ type Classified struct {
 	// positions in Items.
 	Items []krmio.Document
 	// Packages are the decoded Packages in input order (deleted ones
-	// left out). A nil Package failed to decode; it still holds its
-	// namespace for the one-Package-per-namespace rule.
+	// left out). One with Unread fields failed to decode; it is rejected
+	// but still validated, and still holds its namespace for the
+	// one-Package-per-namespace rule.
 	Packages []schemas.Subject
+	// PackageItems counts the items that are Packages, deleted ones
+	// included.
+	PackageItems int
 	// Env is what pass-through objects tell the planner.
 	Env plan.Environment
 	// Paths: some item says which file it came from, so generated objects
@@ -87,6 +91,7 @@ func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, er
 			}
 			continue
 		}
+		c.PackageItems++
 		ref := krmio.RefOf(item, pos)
 		pkg, fs := schemas.DecodePackage(item, ref)
 		if settings.Istio() {
@@ -115,11 +120,7 @@ func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, er
 			c.fleet.packageNamespaces = map[string]bool{}
 		}
 		c.fleet.packageNamespaces[pkg.Metadata.Namespace] = true
-		s := schemas.Subject{Package: &pkg, Ref: ref}
-		if diag.HasErrors(fs) {
-			s.Package = nil
-		}
-		c.Packages = append(c.Packages, s)
+		c.Packages = append(c.Packages, schemas.Subject{Package: &pkg, Ref: ref, Unread: errorPaths(fs)})
 	}
 	return c, nil
 }
@@ -202,4 +203,15 @@ func scalars(n *yaml.Node) []string {
 		}
 	}
 	return out
+}
+
+// errorPaths are the field paths of the error findings.
+func errorPaths(fs []diag.Finding) []string {
+	var paths []string
+	for _, f := range fs {
+		if f.Severity == diag.Error {
+			paths = append(paths, f.Path)
+		}
+	}
+	return paths
 }

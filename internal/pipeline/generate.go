@@ -1,6 +1,9 @@
 package pipeline
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/plan"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/render"
@@ -11,8 +14,10 @@ import (
 // GenerateInput is what Generate works from: the decoded Packages and what
 // the rest of the input tells the planner.
 type GenerateInput struct {
-	// Packages in input order. A nil Package was rejected while decoding;
-	// it still holds its namespace for the one-Package-per-namespace rule.
+	// Packages in input order. A Package with Unread fields was rejected
+	// while decoding; it is still validated (for the findings its readable
+	// fields give) and still holds its namespace for the
+	// one-Package-per-namespace rule.
 	Packages []schemas.Subject
 	Settings schemas.Settings
 	Env      plan.Environment
@@ -37,6 +42,10 @@ func Plan(in GenerateInput) (plan.Plan, []diag.Finding) {
 			continue
 		}
 		fs := validate.Package(s)
+		if len(s.Unread) > 0 {
+			fs = notHidden(fs, s.Unread)
+			subjects[i].Package = nil
+		}
 		findings = append(findings, fs...)
 		if diag.HasErrors(fs) {
 			subjects[i].Package = nil
@@ -66,4 +75,48 @@ func admit(subjects []schemas.Subject) ([]schemas.Subject, []diag.Finding) {
 		}
 	}
 	return out, findings
+}
+
+// notHidden drops the validation findings about a Package that fields the
+// decoder could not read may have caused: a finding inside the same allow
+// entry or at (or under) the same metadata field as a decode error, and
+// the policy-name duplicates when an entry is unreadable (its name is
+// unknown). A
+// decode error anywhere else in spec (the allow list, serviceMesh.mode)
+// changes how every entry reads, so it hides all but the metadata
+// findings; one at the object itself hides everything. apiVersion and
+// kind hide nothing.
+func notHidden(fs []diag.Finding, unread []string) []diag.Finding {
+	var out []diag.Finding
+	for _, f := range fs {
+		if !slices.ContainsFunc(unread, func(u string) bool { return hides(u, f) }) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func hides(unread string, f diag.Finding) bool {
+	const allow = "spec.network.allow["
+	path := f.Path
+	switch {
+	case unread == "apiVersion" || unread == "kind":
+		return false
+	case unread == "":
+		return true
+	case strings.HasPrefix(unread, allow) && f.Code == diag.PolicyNameTaken:
+		return true // the policy name of the unreadable entry is unknown
+	case strings.HasPrefix(unread, allow) && strings.Contains(unread[len(allow):], "]"):
+		entry := unread[:len(allow)+strings.Index(unread[len(allow):], "]")+1]
+		return within(path, entry)
+	case strings.HasPrefix(unread, "metadata"):
+		return within(path, unread)
+	default: // elsewhere in spec
+		return !strings.HasPrefix(path, "metadata")
+	}
+}
+
+// within reports whether path is prefix or a field or element under it.
+func within(path, prefix string) bool {
+	return path == prefix || strings.HasPrefix(path, prefix+".") || strings.HasPrefix(path, prefix+"[")
 }

@@ -26,6 +26,7 @@ func Run(in io.Reader, out, errOut io.Writer) int {
 		items    []krmio.Document
 		fnConfig *yaml.Node
 		findings []diag.Finding
+		stderr   = schemas.StderrErrors
 	)
 	rl, err := krmio.Read(in)
 	if err != nil {
@@ -40,7 +41,7 @@ func Run(in io.Reader, out, errOut io.Writer) int {
 		if err != nil {
 			findings = []diag.Finding{diag.New(diag.InputInvalid, nil, "", "%v", err)}
 		} else {
-			items, findings = o.Items, o.Findings
+			items, findings, stderr = o.Items, o.Findings, o.Stderr
 			if fnConfig, err = krmio.SelfContained(rl.FunctionConfig); err != nil {
 				items, fnConfig = nil, nil
 				findings = []diag.Finding{diag.New(diag.InputInvalid, nil, "", "%v", err)}
@@ -56,7 +57,9 @@ func Run(in io.Reader, out, errOut io.Writer) int {
 		fmt.Fprintf(errOut, "uds-egress-fn: writing the output: %v\n", err)
 		return 1
 	}
-	krmio.PrintProblems(errOut, results)
+	if stderr != schemas.StderrNone {
+		krmio.PrintProblems(errOut, results, stderr == schemas.StderrAll)
+	}
 	return results.ExitCode()
 }
 
@@ -64,6 +67,8 @@ func Run(in io.Reader, out, errOut io.Writer) int {
 type output struct {
 	Items    []krmio.Document
 	Findings []diag.Finding
+	// Stderr is the stderr setting (errors when the config is invalid).
+	Stderr string
 }
 
 // process reads the config, classifies the items and generates the
@@ -85,7 +90,7 @@ func process(rl *krmio.ResourceList) (output, error) {
 			}
 			items[i] = d
 		}
-		return output{Items: items, Findings: findings}, nil
+		return output{Items: items, Findings: findings, Stderr: schemas.StderrErrors}, nil
 	}
 	c, err := Classify(rl, settings)
 	if err != nil {
@@ -107,8 +112,14 @@ func process(rl *krmio.ResourceList) (output, error) {
 	for _, obj := range objects {
 		items = append(items, krmio.Value(obj))
 	}
+	if rl.FunctionConfig != nil && c.PackageItems == 0 {
+		findings = append(findings, diag.New(diag.NoPackages, nil, "",
+			"there is a functionConfig but not a single %s Package in the input, so nothing was generated; "+
+				"under kustomize, list the function under transformers: (a generator sees no resources), "+
+				"and check that the Packages are among the resources it transforms", schemas.PackageAPIVersion))
+	}
 	sortFindings(findings)
-	return output{Items: items, Findings: findings}, nil
+	return output{Items: items, Findings: findings, Stderr: settings.Stderr}, nil
 }
 
 // sortFindings groups findings by the input object they are about (input
