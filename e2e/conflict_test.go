@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -76,4 +77,30 @@ func TestConflictResults(t *testing.T) {
 	assert.Contains(t, string(want), "severity: error")
 	assert.Contains(t, string(want), "path: "+conflictField)
 	assert.Contains(t, string(want), "code: "+conflictCode)
+}
+
+// TestConflictKptStderrSetting: kpt prints the function's results and its
+// stderr, so by default an error shows twice, the stderr line naming the
+// file; with the config key stderr: none it shows once.
+func TestConflictKptStderrSetting(t *testing.T) {
+	k := kpt(t)
+	const message = "Package wiki/wiki already uses it with TLS"
+	pkg := kptCopy(t, "conflict")
+	o := run(t, pkg, nil, k, "fn", "render", "--allow-exec")
+	assertConflictReported(t, o)
+	assert.Equal(t, 2, strings.Count(o.Stderr, message), "by default kpt shows the result and the function's stderr:\n%s", o.Stderr)
+	assert.Contains(t, o.Stderr, "uds-egress-fn: packages.yaml: [error] uds.dev/v1alpha1/"+conflictPackage, "the stderr line names the file")
+
+	kptfile := filepath.Join(pkg, "Kptfile")
+	data, err := os.ReadFile(kptfile)
+	require.NoError(t, err)
+	const execLine = "    - exec: ../../bin/uds-egress-fn\n"
+	require.Contains(t, string(data), execLine)
+	quiet := strings.Replace(string(data), execLine, execLine+"      configMap: {stderr: none}\n", 1)
+	require.NoError(t, os.WriteFile(kptfile, []byte(quiet), 0o644))
+	o = run(t, pkg, nil, k, "fn", "render", "--allow-exec")
+	assert.NotZero(t, o.Code)
+	assert.Contains(t, o.Stderr, conflictPackage+" "+conflictField, "kpt still shows the result")
+	assert.NotContains(t, o.Stderr, "uds-egress-fn: ", "the function printed nothing")
+	assert.Equal(t, 1, strings.Count(o.Stderr, message), "with stderr: none only kpt's results show it:\n%s", o.Stderr)
 }
