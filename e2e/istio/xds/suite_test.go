@@ -1,0 +1,114 @@
+package xds
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"istio.io/istio/pilot/pkg/features"
+)
+
+func repoRoot(t *testing.T) string {
+	if r := os.Getenv("XDS_REPO_ROOT"); r != "" {
+		return r
+	}
+	abs, err := filepath.Abs("../../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+func TestAmbientFlagIsOn(t *testing.T) {
+	if !features.EnableAmbient {
+		t.Fatalf("features.EnableAmbient is false: %s=true must be set before the process starts (TestMain re-executes)", ambientEnv)
+	}
+}
+
+// report is the outcome of checking one case against Istio.
+type report struct {
+	problems []string
+	table    []row                 // sidecar call table as Istio computes it
+	grants   map[hostPort][]string // waypoint grants as Istio computes them
+}
+
+// check builds the fake istiod for the case's objects (objs: the function's
+// output, or a mutation of it) and compares what Istio computes with what the
+// Packages ask for.
+func check(t *testing.T, c *tcase, objs []obj) report {
+	w := newWorld(c, objs)
+	w.start(t)
+	var r report
+	want := expectedSidecarTable(c, w)
+	r.table = sidecarTable(t, w)
+	for _, d := range diffRows(want, r.table) {
+		r.problems = append(r.problems, "sidecar: "+d)
+	}
+	wantG := expectedGrants(c)
+	if len(wantG) > 0 || w.hasAmbientObjects() {
+		got, probs := waypointGrants(t, w)
+		r.grants = got
+		for _, p := range probs {
+			r.problems = append(r.problems, "ambient: "+p)
+		}
+		for _, d := range diffGrants(wantG, got) {
+			r.problems = append(r.problems, "ambient: "+d)
+		}
+	}
+	return r
+}
+
+func (w *world) hasAmbientObjects() bool {
+	for _, o := range w.objs {
+		if str(o, "metadata", "namespace") == w.c.cfg.ambientNS {
+			return true
+		}
+	}
+	return false
+}
+
+func loadCases(t *testing.T) []*tcase {
+	dirs, err := caseDirs(repoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*tcase
+	for _, dir := range dirs {
+		c, err := loadCase(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.name = filepath.Base(filepath.Dir(dir)) + "/" + filepath.Base(dir)
+		out = append(out, c)
+	}
+	return out
+}
+
+// TestCases: for every reference and golden case, Istio's own control plane
+// must compute exactly the access the Packages ask for.
+func TestCases(t *testing.T) {
+	for _, c := range loadCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			r := check(t, c, c.istio)
+			if len(r.problems) > 0 {
+				t.Errorf("Istio's computed access differs from the Packages' grants:\n  %s\n%s",
+					strings.Join(r.problems, "\n  "), describe(r))
+			} else if testing.Verbose() || os.Getenv("XDS_TABLES") != "" {
+				t.Logf("\n%s", describe(r))
+			}
+		})
+	}
+}
+
+func describe(r report) string {
+	var b strings.Builder
+	if len(r.table) > 0 {
+		fmt.Fprintf(&b, "sidecar call table (Istio):\n%s", formatTable(r.table))
+	}
+	if r.grants != nil {
+		fmt.Fprintf(&b, "waypoint grants (Istio):\n%s", formatGrants(r.grants))
+	}
+	return b.String()
+}
