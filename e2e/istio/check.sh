@@ -10,6 +10,10 @@
 #   3. istioctl-check: istioctl validate and istioctl analyze
 #      --use-kube=false -A (istioctl built from source, cached), failing on
 #      any error and on any warning not accepted by EXPECTED_WARNINGS.md
+#   xDS suite (go test ./xds; skip with CHECK_XDS=0): for every reference and
+#      golden case of the repository, Istio's own control plane (pilot's fake
+#      discovery server and traffic simulation) must compute exactly the access
+#      the Packages ask for; mutations of the output must make it fail
 #
 # Arguments: YAML/JSON files (multi-document streams or KRM ResourceLists,
 # whose items are checked) or directories (every *.yaml, *.yml, *.json under
@@ -73,16 +77,25 @@ fi
 echo "done in $(($(now) - t))s"
 
 if [ "${CHECK_SELFTEST:-1}" != 0 ]; then
-	step "self-test: the checker rejects known mistakes (go test ./...)"
+	step "self-test: the checker rejects known mistakes (go test ./cmd/... ./internal/...)"
 	t=$(now)
-	ISTIOCTL="$bin/istioctl" go test -count=1 ./...
+	ISTIOCTL="$bin/istioctl" go test -count=1 ./cmd/... ./internal/...
+	echo "done in $(($(now) - t))s"
+fi
+
+if [ "${CHECK_XDS:-1}" != 0 ]; then
+	# Not about the FILE arguments: the suite reads every reference and
+	# golden case of the repository (Packages, config, output, results).
+	step "xDS suite: Istio's control plane computes the access of every reference and golden case (go test ./xds)"
+	t=$(now)
+	go test -count=1 ./xds || xds_failed=1
 	echo "done in $(($(now) - t))s"
 fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/istio-e2e.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-status=0
+status=${xds_failed:-0}
 step "layers 1+2: validate-istio (typed decode; CRD schema, pruning, CEL, ObjectMeta)"
 "$bin/validate-istio" -emit-dir "$work" "${args[@]}" || status=1
 

@@ -31,13 +31,13 @@ type tcase struct {
 type obj = map[string]any
 
 type config struct {
-	ambientNS, waypoint          string
-	waypointEnabled              bool
-	gatewayNS, gatewaySvc        string
-	gatewaySelector              map[string]string
-	gatewayPorts                 []int
-	trustDomain, clusterDomain   string
-	sidecarScope                 string
+	ambientNS, waypoint        string
+	waypointEnabled            bool
+	gatewayNS, gatewaySvc      string
+	gatewaySelector            map[string]string
+	gatewayPorts               []int
+	trustDomain, clusterDomain string
+	sidecarScope               string
 }
 
 func defaultConfig() config {
@@ -358,7 +358,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // caseDirs lists the case directories: every reference case and every golden case.
 func caseDirs(root string) ([]string, error) {
 	var dirs []string
-	for _, sub := range []string{"fn/testdata/reference", "fn/testdata/golden"} {
+	for _, sub := range []string{"internal/pipeline/testdata/reference", "internal/pipeline/testdata/golden"} {
 		ents, err := os.ReadDir(filepath.Join(root, sub))
 		if err != nil {
 			return nil, err

@@ -19,7 +19,9 @@ type call struct {
 	port  int
 }
 
-func (c call) String() string { return fmt.Sprintf("%s %s:%d", strings.ToLower(c.proto), c.host, c.port) }
+func (c call) String() string {
+	return fmt.Sprintf("%s %s:%d", strings.ToLower(c.proto), c.host, c.port)
+}
 
 // Outcomes of a call, as the table shows them.
 const (

@@ -254,7 +254,7 @@ func (w *world) start(t *testing.T) {
 	mc := mesh.DefaultMeshConfig()
 	mc.TrustDomain = w.c.cfg.trustDomain
 	w.fake = xds.NewFakeDiscoveryServer(t, xds.FakeOptions{
-		MeshConfig: mc,
+		MeshConfig:   mc,
 		ConfigString: cfg,
 		// The ambient index reads ServiceEntries, AuthorizationPolicies and
 		// Gateways from Kubernetes, so they are given both ways (as Istio's own
