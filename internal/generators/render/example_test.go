@@ -41,6 +41,9 @@ spec:
 	// Gateway istio-egress-gateway/gateway-example-com
 	// ServiceEntry istio-egress-gateway/service-entry-example-com
 	// VirtualService istio-egress-gateway/egress-vs-example-com
+	// exportTo:
+	//     - .
+	//     - docs
 	// gateways:
 	//     - mesh
 	//     - gateway-example-com

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -189,7 +190,8 @@ func sidecar(p plan.SidecarPlan, s schemas.Settings) []Object {
 				Labels: map[string]string{packageLabel: sharedSidecar}}
 		}
 		gw := GatewaySpec{Selector: s.GatewaySelector.Map()}
-		vs := VirtualServiceSpec{Gateways: []string{"mesh", h.GatewayName}, Hosts: []string{h.Host}}
+		vs := VirtualServiceSpec{ExportTo: vsExportTo(h.Users.List(), s.GatewayNamespace),
+			Gateways: []string{"mesh", h.GatewayName}, Hosts: []string{h.Host}}
 		for _, pp := range h.Ports {
 			gw.Servers = append(gw.Servers, Server{Hosts: []string{h.Host}, Port: portOf(pp), TLS: ServerTLS{Mode: "PASSTHROUGH"}})
 			mesh := Route{Destination{Host: gatewayHost, Port: DestinationPort{pp.Port}}}
@@ -212,6 +214,26 @@ func sidecar(p plan.SidecarPlan, s schemas.Settings) []Object {
 		)
 	}
 	return out
+}
+
+// vsExportTo is where a shared VirtualService is visible: its own namespace
+// (the egress gateway's, which needs the gateway leg) and the namespaces of the
+// Packages that asked for its host, sorted. Exported everywhere (the
+// operator's default), its mesh leg would give every sidecar in the mesh an
+// HTTP route to the egress gateway for the host, even sidecars in
+// REGISTRY_ONLY namespaces that never asked for it: Istio builds an HTTP
+// virtual host for a VirtualService host without a visible ServiceEntry.
+func vsExportTo(users []schemas.PackageID, gatewayNamespace string) []string {
+	seen := map[string]bool{gatewayNamespace: true}
+	var nss []string
+	for _, u := range users {
+		if !seen[u.Namespace] {
+			seen[u.Namespace] = true
+			nss = append(nss, u.Namespace)
+		}
+	}
+	sort.Strings(nss)
+	return append([]string{"."}, nss...)
 }
 
 func packageObjects(pkg *plan.SidecarPackage) []Object {

@@ -154,6 +154,7 @@ type ServerTLS struct {
 
 // VirtualServiceSpec is networking.istio.io/v1 VirtualService.spec.
 type VirtualServiceSpec struct {
+	ExportTo []string    `yaml:"exportTo"`
 	Gateways []string    `yaml:"gateways"`
 	Hosts    []string    `yaml:"hosts"`
 	HTTP     []HTTPRoute `yaml:"http,omitempty"`
