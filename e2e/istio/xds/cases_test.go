@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,7 +27,19 @@ type tcase struct {
 	services []obj // Services in the input (the egress gateway's may be among them)
 
 	istio []obj // objects of the Istio and Gateway API kinds in the output
+
+	// uncovered lists the identities a host policy leaves without access
+	// to a host:port (from the results: the oracle does not model host
+	// policies' http rules, only who they leave out).
+	uncovered []uncovered
 }
+
+type uncovered struct{ id, hostPort string }
+
+var (
+	rejectedRe  = regexp.MustCompile(`Package ([a-z0-9.-]+/[a-z0-9.-]+) .*(is rejected|the Package is rejected)`)
+	uncoveredRe = regexp.MustCompile(`^functionConfig: (principal|namespace) (\S+) .*is granted ([^\s:]+):(\d+) by `)
+)
 
 type obj = map[string]any
 
@@ -179,8 +192,23 @@ func loadCase(dir string) (*tcase, error) {
 			return nil, fmt.Errorf("%s/results.yaml: %w", dir, err)
 		}
 		for _, r := range results {
+			// Host policies (config hosts[]): an identity no http rule covers
+			// gets no access on that port (warning host-policy-uncovered).
+			if str(r, "tags", "code") == "host-policy-uncovered" {
+				if m := uncoveredRe.FindStringSubmatch(str(r, "message")); m != nil {
+					id := "principal " + m[2]
+					if m[1] == "namespace" {
+						id = "namespace " + m[2]
+					}
+					c.uncovered = append(c.uncovered, uncovered{id, m[3] + ":" + m[4]})
+				}
+			}
 			if str(r, "severity") != "error" {
 				continue
+			}
+			// A config-level error that rejects a Package names it in the message.
+			if m := rejectedRe.FindStringSubmatch(str(r, "message")); m != nil && str(r, "resourceRef", "kind") != "Package" {
+				rejected[m[1]] = true
 			}
 			if str(r, "resourceRef", "kind") == "Package" {
 				rejected[str(r, "resourceRef", "namespace")+"/"+str(r, "resourceRef", "name")] = true
