@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand"
@@ -293,6 +294,9 @@ func checkFleet(t *testing.T, seed int64) {
 		checkRejectedContributeNothing(fleet, r, fail)
 		checkValidObjects(r, fail)
 		checkReportGrants(t, fleet, in, r, fail)
+		if (seed/4)%4 == 0 { // a quarter of each shard's fleets: the check costs a run
+			checkIstioProfile(t, in, r, fail)
+		}
 		// 6: the output run again is byte-identical.
 		var again bytes.Buffer
 		Run(strings.NewReader(r.out), &again, io.Discard)
@@ -535,4 +539,97 @@ func envInt(name string, def int) int {
 		return v
 	}
 	return def
+}
+
+// checkIstioProfile: the istio profile changes only metadata, never who may
+// reach what. Run with profile istio, the generated objects are the default
+// profile's with uds/* labels, uds.dev/* annotations, ownerReferences and
+// the waypoint's parametersRef removed, plus the egress Namespaces; every
+// Package is marked local-config; a second run changes nothing.
+func checkIstioProfile(t *testing.T, in string, uds runResult, fail func(string, ...any)) {
+	istioIn := in + "functionConfig: {apiVersion: fn.uds-egress.dev/v1alpha1, kind: EgressConfig, metadata: {name: p}, spec: {profile: istio}}\n"
+	r := runFleet(t, istioIn)
+	if fmt.Sprint(r.rejected) != fmt.Sprint(uds.rejected) {
+		fail("profile istio rejects other Packages: %v, default profile %v", r.rejected, uds.rejected)
+	}
+	canon := func(objs []map[string]any) string {
+		b, err := json.Marshal(objs)
+		require.NoError(t, err)
+		return string(b)
+	}
+	var want, got []map[string]any
+	namespaces := map[string]bool{}
+	for _, obj := range uds.objects {
+		c := map[string]any{}
+		b, _ := json.Marshal(obj)
+		require.NoError(t, json.Unmarshal(b, &c))
+		md := c["metadata"].(map[string]any)
+		for _, key := range []string{"labels", "annotations"} {
+			m, _ := md[key].(map[string]any)
+			for k := range m {
+				if strings.HasPrefix(k, "uds/") || strings.HasPrefix(k, "uds.dev/") {
+					delete(m, k)
+				}
+			}
+			if m != nil && len(m) == 0 {
+				delete(md, key)
+			}
+		}
+		delete(md, "ownerReferences")
+		if c["kind"] == "Gateway" && c["apiVersion"] == "gateway.networking.k8s.io/v1" {
+			delete(c["spec"].(map[string]any), "infrastructure")
+		}
+		if ns := fmt.Sprint(md["namespace"]); ns == "istio-egress-ambient" || ns == "istio-egress-gateway" {
+			namespaces[ns] = true
+		}
+		want = append(want, c)
+	}
+	var gotNamespaces []string
+	for _, obj := range r.objects {
+		if obj["kind"] == "Namespace" {
+			gotNamespaces = append(gotNamespaces, fmt.Sprint(obj["metadata"].(map[string]any)["name"]))
+			continue
+		}
+		got = append(got, obj)
+	}
+	if canon(want) != canon(got) {
+		fail("profile istio changed more than metadata:\n--- default profile, stripped\n%s\n--- istio\n%s", canon(want), canon(got))
+	}
+	var wantNamespaces []string
+	for ns := range namespaces {
+		wantNamespaces = append(wantNamespaces, ns)
+	}
+	sort.Strings(wantNamespaces)
+	if fmt.Sprint(wantNamespaces) != fmt.Sprint(gotNamespaces) {
+		fail("profile istio: Namespaces %v, want those of the objects %v", gotNamespaces, wantNamespaces)
+	}
+	if strings.Contains(r.out, "uds/package") || strings.Contains(r.out, "uds.dev/user-") || strings.Contains(r.out, "ownerReferences") {
+		fail("profile istio: UDS metadata in the output")
+	}
+	var rl struct {
+		Items []struct {
+			Kind     string `yaml:"kind"`
+			Metadata struct {
+				Annotations map[string]string `yaml:"annotations"`
+			} `yaml:"metadata"`
+		} `yaml:"items"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(r.out), &rl))
+	packages := 0
+	for _, it := range rl.Items {
+		if it.Kind == "Package" {
+			packages++
+			if it.Metadata.Annotations["config.kubernetes.io/local-config"] != "true" {
+				fail("profile istio: a Package is not marked local-config")
+			}
+		}
+	}
+	if packages == 0 {
+		fail("profile istio: no Package in the output")
+	}
+	var again bytes.Buffer
+	Run(strings.NewReader(r.out), &again, io.Discard)
+	if again.String() != r.out {
+		fail("profile istio: a second run changed the output")
+	}
 }
