@@ -135,3 +135,20 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestFluxRenderPartial: a render that lost a team (its file dropped from
+// the fleet) fails the ownership guard; rendered/ keeps every team.
+func TestFluxRenderPartial(t *testing.T) {
+	dir := fluxRepo(t)
+	kust := filepath.Join(dir, "fleet", "kustomization.yaml")
+	data := must(os.ReadFile(kust))
+	partial := bytes.Replace(data, []byte("  - teams/monitoring.yaml\n"), nil, 1)
+	require.NotEqual(t, data, partial)
+	require.NoError(t, os.WriteFile(kust, partial, 0o644))
+
+	o := renderScript(t, dir)
+	assert.Equal(t, 2, o.Code, "stdout:\n%s\nstderr:\n%s", o.Stdout, o.Stderr)
+	assert.Contains(t, o.Stderr, "(expected-namespace-missing)")
+	assert.Contains(t, o.Stderr, "expectedNamespaces lists monitoring")
+	assert.Equal(t, " M examples/flux/fleet/kustomization.yaml\n", git(t, dir, "status", "--porcelain").Stdout, "rendered/ is untouched")
+}
