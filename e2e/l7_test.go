@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -68,4 +71,25 @@ func keys(m map[string]map[string]any) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestReadmeQuotesTheL7Example: the README's "L7 egress (ambient)" section
+// shows exactly the httpbin.org objects of examples/kustomize-l7-ambient.
+func TestReadmeQuotesTheL7Example(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	require.NoError(t, err)
+	const lead = "httpbin.org (the other host of the example, without a policy, is unchanged):\n\n```yaml\n"
+	_, block, ok := strings.Cut(string(readme), lead)
+	require.True(t, ok, "README: the L7 example block is missing")
+	block, _, _ = strings.Cut(block, "\n```")
+	expected, err := os.ReadFile(example("kustomize-l7-ambient", "expected.yaml"))
+	require.NoError(t, err)
+	var want []string
+	for _, d := range documents(string(expected)) {
+		if strings.Contains(d, "httpbin") && !strings.Contains(d, "kind: Package") {
+			want = append(want, strings.TrimSpace(d))
+		}
+	}
+	require.NotEmpty(t, want)
+	assert.Equal(t, strings.Join(want, "\n---\n"), block)
 }
