@@ -71,6 +71,12 @@ type EgressConfigSpec struct {
 	// line for the infos), "all" (every result, one line each) or "none"
 	// (kpt shows the results itself).
 	Stderr string `json:"stderr,omitempty"`
+	// SidecarScope is what a sidecar-mode pod may reach: "namespace" (the
+	// operator's semantics: every pod of the namespace reaches every host
+	// its Package asked for) or "workload" (each Sidecar's egress.hosts
+	// import only the hosts its own selector's entries asked for, plus every
+	// in-cluster Service).
+	SidecarScope string `json:"sidecarScope,omitempty"`
 }
 
 // Profiles.
@@ -108,7 +114,8 @@ type Settings struct {
 	// explicitly (the istio profile names a ConfigMap only then).
 	WaypointConfigMapSet bool
 	// Stderr is StderrErrors, StderrAll or StderrNone.
-	Stderr string
+	Stderr       string
+	SidecarScope string
 }
 
 // Istio reports whether the output is for plain Istio (profile istio).

@@ -372,6 +372,7 @@ spec:
   namespaces: false
   expectedNamespaces: [team-a, team-b]
   stderr: none
+  sidecarScope: workload
 `, settings: func(s *schemas.Settings) {
 			*s = schemas.Settings{
 				AmbientNamespace: "egress-ambient", WaypointName: "waypoint", WaypointEnabled: false,
@@ -380,7 +381,8 @@ spec:
 				GatewayPorts:    []int{80, 443, 9200}, GatewayPortsSet: true,
 				TrustDomain: "example.org", ClusterDomain: "cluster.example", PathPrefix: "generated/egress",
 				Profile: schemas.ProfileIstio, Namespaces: false, ExpectedNamespaces: []string{"team-a", "team-b"},
-				Stderr: "none",
+				Stderr:       "none",
+				SidecarScope: schemas.SidecarScopeWorkload,
 			}
 		}},
 		"ConfigMap with the profile keys": {in: `apiVersion: v1

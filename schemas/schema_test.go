@@ -69,7 +69,8 @@ var packageChecks = []schemaCheck{
 var configChecks = []schemaCheck{
 	{"types", func(s schemaNode) []string { return typeProblems("", reflect.TypeFor[EgressConfig](), s) }},
 	{"identity", identityCheck(ConfigAPIVersion, ConfigKind)},
-	{"enums", enumCheck(map[string][]string{"spec.profile": {ProfileUDS, ProfileIstio}, "spec.stderr": {StderrErrors, StderrAll, StderrNone}})},
+	{"enums", enumCheck(map[string][]string{"spec.profile": {ProfileUDS, ProfileIstio}, "spec.stderr": {StderrErrors, StderrAll, StderrNone},
+		"spec.sidecarScope": {SidecarScopeNamespace, SidecarScopeWorkload}})},
 	{"defaults", defaultCheck(settingsDefaults())},
 	{"closed objects", flagCheck("additionalProperties", false, "", "spec", "spec.hosts[]", "spec.hosts[].tlsOrigination",
 		"spec.hosts[].requestHeaders", "spec.hosts[].http[]", "spec.hosts[].http[].from")},
@@ -634,7 +635,7 @@ func enumDecoderProblems(s schemaNode) []string {
 func configValueProblems(s schemaNode) []string {
 	others := map[string]any{"string": "alt", "boolean": false, "object": map[string]any{"istio": "alt"}, "array": []any{8080}}
 	// Settings whose values are not a list of scalars have their own.
-	othersByKey := map[string]any{"stderr": StderrAll, "hosts": []any{map[string]any{"host": "a.example.com", "http": []any{map[string]any{"methods": []any{"GET"}}}}},
+	othersByKey := map[string]any{"stderr": StderrAll, "sidecarScope": SidecarScopeWorkload, "hosts": []any{map[string]any{"host": "a.example.com", "http": []any{map[string]any{"methods": []any{"GET"}}}}},
 		"profile": ProfileIstio, "expectedNamespaces": []any{"team-a", "team-b"}}
 	var out []string
 	spec := props(s, "spec")

@@ -48,7 +48,14 @@ var settingsTable = []settingDef{
 	setting("namespaces", boolean, func(s *Settings) *bool { return &s.Namespaces }, true, nil),
 	setting("expectedNamespaces", nameList, func(s *Settings) *[]string { return &s.ExpectedNamespaces }, []string{}, namespaceListCheck),
 	setting("stderr", text, func(s *Settings) *string { return &s.Stderr }, StderrErrors, oneOf(StderrErrors, StderrAll, StderrNone)),
+	setting("sidecarScope", text, func(s *Settings) *string { return &s.SidecarScope }, SidecarScopeNamespace, oneOf(SidecarScopeNamespace, SidecarScopeWorkload)),
 }
+
+// Values of sidecarScope.
+const (
+	SidecarScopeNamespace = "namespace"
+	SidecarScopeWorkload  = "workload"
+)
 
 // settingDef is one row of the settings table.
 type settingDef struct {

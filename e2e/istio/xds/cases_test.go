@@ -315,9 +315,6 @@ func toInt(v any) (int, bool) {
 func readPackage(o obj, cfg config) pkg {
 	p := pkg{name: str(o, "metadata", "name"), ns: str(o, "metadata", "namespace"), scope: cfg.sidecarScope}
 	p.sidecar = str(o, "spec", "network", "serviceMesh", "mode") == "sidecar"
-	if s := str(o, "spec", "sidecarScope"); s != "" {
-		p.scope = s
-	}
 	allow, _ := get(o, "spec", "network", "allow").([]any)
 	for _, a := range allow {
 		m, ok := a.(obj)

@@ -97,13 +97,16 @@ func (r row) String() string { return fmt.Sprintf("%-55s %-45s %s", r.from, r.ca
 // (the operator's semantics) every pod of the namespace gets every host the
 // Package asked for — the ServiceEntries are exported to the namespace and a
 // Sidecar without egress.hosts imports everything visible; in workload scope
-// only the entries whose selector picks the pod.
+// a pod that a Sidecar selects gets only the entries whose selector picks it
+// (entries without a selector pick every pod). A pod no Sidecar selects has
+// no egress.hosts in either scope: it sees the whole namespace.
 func asks(p *pkg, wl *workload, k call) bool {
+	restrict := p.scope == "workload" && registryOnly(p, wl)
 	for _, e := range p.hosts {
 		if e.host != k.host || e.proto != k.proto {
 			continue
 		}
-		if p.scope == "workload" && !matches(e.selector, wl.labels) {
+		if restrict && !matches(e.selector, wl.labels) {
 			continue
 		}
 		for _, x := range e.ports {

@@ -180,7 +180,7 @@ func waypoint(p plan.AmbientPlan, s schemas.Settings) Object {
 func sidecar(p plan.SidecarPlan, s schemas.Settings) []Object {
 	var out []Object
 	for _, pkg := range p.Packages {
-		out = append(out, packageObjects(pkg)...)
+		out = append(out, packageObjects(pkg, s)...)
 	}
 	gatewayHost := fmt.Sprintf("%s.%s.svc.%s", s.GatewayService, s.GatewayNamespace, s.ClusterDomain)
 	for _, h := range p.Hosts {
@@ -236,7 +236,7 @@ func vsExportTo(users []schemas.PackageID, gatewayNamespace string) []string {
 	return append([]string{"."}, nss...)
 }
 
-func packageObjects(pkg *plan.SidecarPackage) []Object {
+func packageObjects(pkg *plan.SidecarPackage, s schemas.Settings) []Object {
 	meta := func(name string) Meta {
 		m := Meta{Name: name, Namespace: pkg.ID.Namespace, Labels: map[string]string{
 			packageLabel: pkg.ID.Name, generationLabel: strconv.FormatInt(pkg.Generation, 10),
@@ -255,9 +255,46 @@ func packageObjects(pkg *plan.SidecarPackage) []Object {
 		if sc.Selector != nil {
 			spec.WorkloadSelector = &WorkloadSelector{Labels: sc.Selector.Map()}
 		}
+		if s.SidecarScope == schemas.SidecarScopeWorkload {
+			spec.Egress = []EgressListener{{Hosts: workloadHosts(pkg, sc.Selector, s)}}
+		}
 		out = append(out, Object{APIVersion: sidecarKind.APIVersion(), Kind: sidecarKind.Kind, Metadata: meta(sc.Name), Spec: spec})
 	}
 	return out
+}
+
+// workloadHosts is what the pods of one Sidecar import in workload scope:
+// for every host asked for by an entry whose selector picks them (an entry
+// without a selector picks every pod), the Package's own ServiceEntry
+// ("./<host>") and the shared VirtualService in the gateway namespace
+// ("<gatewayNamespace>/<host>"); and every in-cluster Service
+// ("*/*.svc.<clusterDomain>", which includes the egress gateway the
+// VirtualService routes to). Without egress.hosts a Sidecar imports
+// everything visible to the namespace, which is why namespace scope lets
+// every pod reach every host of its Package.
+func workloadHosts(pkg *plan.SidecarPackage, sel schemas.Labels, s schemas.Settings) []string {
+	var hosts []string
+	for _, se := range pkg.ServiceEntries {
+		for _, a := range se.Access {
+			if picks(a.Selector, sel) {
+				hosts = append(hosts, "./"+se.Host, s.GatewayNamespace+"/"+se.Host)
+				break
+			}
+		}
+	}
+	return append(hosts, "*/*.svc."+s.ClusterDomain)
+}
+
+// picks reports whether an entry's selector picks every pod a Sidecar with
+// selector sel selects.
+func picks(entry, sel schemas.Labels) bool {
+	have := sel.Map()
+	for _, kv := range entry {
+		if v, ok := have[kv.Key]; !ok || v != kv.Value {
+			return false
+		}
+	}
+	return true
 }
 
 func copyMap(m map[string]string) map[string]string {

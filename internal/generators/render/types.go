@@ -204,8 +204,15 @@ type DestinationPort struct {
 
 // SidecarSpec is networking.istio.io/v1 Sidecar.spec.
 type SidecarSpec struct {
+	Egress                []EgressListener      `yaml:"egress,omitempty"`
 	OutboundTrafficPolicy OutboundTrafficPolicy `yaml:"outboundTrafficPolicy"`
 	WorkloadSelector      *WorkloadSelector     `yaml:"workloadSelector,omitempty"`
+}
+
+// EgressListener is a Sidecar egress entry: the "namespace/host" names the
+// selected pods import (sidecarScope: workload).
+type EgressListener struct {
+	Hosts []string `yaml:"hosts"`
 }
 
 // OutboundTrafficPolicy of a Sidecar.
