@@ -296,3 +296,37 @@ func TestReadmeQuotesTheExampleDiff(t *testing.T) {
 	}
 	assert.Contains(t, string(readme), strings.Join(quoted, "\n")+"\n", "README 'Review a change' quotes examples/review/expected-diff.md")
 }
+
+// TestReviewReportShowsEffectiveSidecarAccess: the report shows access as
+// Istio computes it (the xDS suite in e2e/istio/xds proves the same on this
+// case): with sidecarScope namespace every pod of jenkins can use what only
+// the controller's selector asked for; with workload only the selected pods.
+func TestReviewReportShowsEffectiveSidecarAccess(t *testing.T) {
+	dir := filepath.Join("testdata", "golden", "sidecar-workload-scope")
+	in := filepath.Join(dir, "input.yaml")
+	reaches := func(args ...string) map[string]string {
+		out, stderr, code := runReview(t, "", append([]string{"report", "--format", "json"}, args...)...)
+		require.Equal(t, 0, code, stderr)
+		var r struct {
+			Grants []review.Grant `json:"grants"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(out), &r))
+		got := map[string]string{}
+		for _, g := range r.Grants {
+			if g.Namespace == "jenkins" {
+				got[g.Endpoint()+" "+g.Identity()] = g.Reach
+			}
+		}
+		return got
+	}
+	assert.Equal(t, map[string]string{
+		"registry-1.docker.io:443 jenkins (all pods; asked for {app.kubernetes.io/component=jenkins-agent})":    review.ReachNamespace,
+		"updates.jenkins.io:80 jenkins (all pods; asked for {app.kubernetes.io/component=jenkins-controller})":  review.ReachNamespace,
+		"updates.jenkins.io:443 jenkins (all pods; asked for {app.kubernetes.io/component=jenkins-controller})": review.ReachNamespace,
+	}, reaches(in))
+	assert.Equal(t, map[string]string{
+		"registry-1.docker.io:443 jenkins {app.kubernetes.io/component=jenkins-agent}":    review.ReachSelector,
+		"updates.jenkins.io:80 jenkins {app.kubernetes.io/component=jenkins-controller}":  review.ReachSelector,
+		"updates.jenkins.io:443 jenkins {app.kubernetes.io/component=jenkins-controller}": review.ReachSelector,
+	}, reaches("--config", filepath.Join(dir, "config.yaml"), in))
+}

@@ -64,7 +64,7 @@ func (d Diff) AddedWidening() bool {
 		}
 	}
 	for _, c := range d.Changed {
-		if c.After.Anywhere && !c.Before.Anywhere {
+		if c.After.Anywhere && !c.Before.Anywhere || c.After.NamespaceWide() && !c.Before.NamespaceWide() {
 			return true
 		}
 	}
@@ -77,7 +77,7 @@ func (d Diff) Errors() int {
 }
 
 func sameGrant(a, b Grant) bool {
-	if a.Protocol != b.Protocol || a.Anywhere != b.Anywhere || len(a.Sources) != len(b.Sources) || a.HTTPText() != b.HTTPText() {
+	if a.Protocol != b.Protocol || a.Anywhere != b.Anywhere || a.Reach != b.Reach || len(a.Sources) != len(b.Sources) || a.HTTPText() != b.HTTPText() {
 		return false
 	}
 	for i := range a.Sources {

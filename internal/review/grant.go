@@ -24,9 +24,16 @@ type Grant struct {
 	// Selector is the workload selector of a sidecar-mode entry ({} = every
 	// pod of the namespace); absent in ambient mode.
 	Selector map[string]string `json:"selector,omitzero"`
-	Host     string            `json:"host"`
-	Port     int               `json:"port"`
-	Protocol string            `json:"protocol"`
+	// Reach is who can use a sidecar-mode grant as Istio computes it:
+	// ReachNamespace (every pod of the namespace: the entry has no selector,
+	// or sidecarScope is namespace, where the Package's ServiceEntries are
+	// exported to the namespace and its Sidecars import everything visible)
+	// or ReachSelector (only the pods the selector picks: sidecarScope
+	// workload). Absent in ambient mode.
+	Reach    string `json:"reach,omitzero"`
+	Host     string `json:"host"`
+	Port     int    `json:"port"`
+	Protocol string `json:"protocol"`
 	// Anywhere is true when a remoteGenerated: Anywhere participant gives
 	// the access.
 	Anywhere bool `json:"anywhere"`
@@ -66,14 +73,28 @@ func (g Grant) HTTPText() string {
 	return strings.Join(parts, "; ")
 }
 
+// Reaches of a sidecar-mode grant.
+const (
+	ReachNamespace = "namespace"
+	ReachSelector  = "selector"
+)
+
 // NamespaceWide reports whether every workload of the namespace may use
-// the grant: an ambient grant without a ServiceAccount, or a sidecar grant
-// whose selector is empty.
+// the grant as Istio computes it: an ambient grant without a
+// ServiceAccount, or a sidecar grant that reaches the namespace (no
+// selector, or sidecarScope namespace). A sidecar grant without Reach (a
+// hand-made one) is judged by its selector.
 func (g Grant) NamespaceWide() bool {
 	if g.Mode == ModeSidecar {
-		return len(g.Selector) == 0
+		return len(g.Selector) == 0 || g.Reach == ReachNamespace
 	}
 	return g.ServiceAccount == ""
+}
+
+// scopeWidened reports a sidecar grant written for some pods that every pod
+// of the namespace can use (sidecarScope: namespace).
+func (g Grant) scopeWidened() bool {
+	return g.Mode == ModeSidecar && len(g.Selector) > 0 && g.Reach == ReachNamespace
 }
 
 // Widening reports whether the grant reaches beyond one named workload.
@@ -85,6 +106,8 @@ func (g Grant) Identity() string {
 	switch {
 	case g.Mode == ModeSidecar && len(g.Selector) == 0:
 		return g.Namespace + " (all pods)"
+	case g.scopeWidened():
+		return g.Namespace + " (all pods; asked for {" + selectorText(g.Selector) + "})"
 	case g.Mode == ModeSidecar:
 		return g.Namespace + " {" + selectorText(g.Selector) + "}"
 	case g.ServiceAccount == "":
@@ -155,10 +178,14 @@ func Grants(p plan.Plan, s schemas.Settings) []Grant {
 	for _, pkg := range p.Sidecar.Packages {
 		for _, se := range pkg.ServiceEntries {
 			for _, a := range se.Access {
+				reach := ReachNamespace
+				if len(a.Selector) > 0 && s.SidecarScope == schemas.SidecarScopeWorkload {
+					reach = ReachSelector
+				}
 				out = append(out, Grant{
 					Mode: ModeSidecar, Namespace: pkg.ID.Namespace,
-					Selector: selectorMap(a.Selector),
-					Host:     se.Host, Port: a.Port.Port, Protocol: a.Port.Protocol,
+					Selector: selectorMap(a.Selector), Reach: reach,
+					Host: se.Host, Port: a.Port.Port, Protocol: a.Port.Protocol,
 					Sources: sourceStrings(a.Sources),
 				})
 			}

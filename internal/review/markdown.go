@@ -179,7 +179,10 @@ func resultCounts(rs []Result) string {
 // widening names why a grant reaches beyond one workload.
 func widening(g Grant) string {
 	var why []string
-	if g.NamespaceWide() {
+	switch {
+	case g.scopeWidened():
+		why = append(why, "**namespace-wide** (sidecarScope: namespace)")
+	case g.NamespaceWide():
 		why = append(why, "**namespace-wide**")
 	}
 	if g.Anywhere {

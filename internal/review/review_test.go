@@ -27,24 +27,29 @@ func TestDiff(t *testing.T) {
 	sidecarAll := Grant{Mode: ModeSidecar, Namespace: "d", Selector: map[string]string{}, Host: "x.example.com", Port: 443, Protocol: "TLS", Sources: []string{"d/d spec.network.allow[0]"}}
 	sidecarApp := sidecarAll
 	sidecarApp.Selector = map[string]string{"app": "web"}
+	sidecarApp.Reach = ReachSelector // sidecarScope: workload
+	sidecarAppNS := sidecarApp
+	sidecarAppNS.Reach = ReachNamespace // sidecarScope: namespace (the default)
 
 	cases := map[string]struct {
 		base, head              []Grant
 		added, removed, changed int
 		widening                bool
 	}{
-		"same":                          {[]Grant{keep}, []Grant{keep}, 0, 0, 0, false},
-		"removed only":                  {[]Grant{keep, gone}, []Grant{keep}, 0, 1, 0, false},
-		"narrow added":                  {[]Grant{keep}, []Grant{keep, narrow}, 1, 0, 0, false},
-		"namespace-wide added":          {[]Grant{keep}, []Grant{keep, wide}, 1, 0, 0, true},
-		"protocol changed":              {[]Grant{keep}, []Grant{proto}, 0, 0, 1, false},
-		"became Anywhere":               {[]Grant{keep}, []Grant{anywhere}, 0, 0, 1, true},
-		"no longer Anywhere":            {[]Grant{anywhere}, []Grant{keep}, 0, 0, 1, false},
-		"sources changed":               {[]Grant{keep}, []Grant{moved}, 0, 0, 1, false},
-		"sidecar all pods added":        {nil, []Grant{sidecarAll}, 1, 0, 0, true},
-		"sidecar selector added":        {nil, []Grant{sidecarApp}, 1, 0, 0, false},
-		"selector is part of who":       {[]Grant{sidecarAll}, []Grant{sidecarApp}, 1, 1, 0, false},
-		"serviceAccount is part of who": {[]Grant{wide}, []Grant{grant("c", "app", "x.example.com", 443, "c/c spec.network.allow[0]")}, 1, 1, 0, false},
+		"same":                                    {[]Grant{keep}, []Grant{keep}, 0, 0, 0, false},
+		"removed only":                            {[]Grant{keep, gone}, []Grant{keep}, 0, 1, 0, false},
+		"narrow added":                            {[]Grant{keep}, []Grant{keep, narrow}, 1, 0, 0, false},
+		"namespace-wide added":                    {[]Grant{keep}, []Grant{keep, wide}, 1, 0, 0, true},
+		"protocol changed":                        {[]Grant{keep}, []Grant{proto}, 0, 0, 1, false},
+		"became Anywhere":                         {[]Grant{keep}, []Grant{anywhere}, 0, 0, 1, true},
+		"no longer Anywhere":                      {[]Grant{anywhere}, []Grant{keep}, 0, 0, 1, false},
+		"sources changed":                         {[]Grant{keep}, []Grant{moved}, 0, 0, 1, false},
+		"sidecar all pods added":                  {nil, []Grant{sidecarAll}, 1, 0, 0, true},
+		"sidecar selector added":                  {nil, []Grant{sidecarApp}, 1, 0, 0, false},
+		"sidecar selector, namespace scope added": {nil, []Grant{sidecarAppNS}, 1, 0, 0, true},
+		"scope widened to the namespace":          {[]Grant{sidecarApp}, []Grant{sidecarAppNS}, 0, 0, 1, true},
+		"selector is part of who":                 {[]Grant{sidecarAll}, []Grant{sidecarApp}, 1, 1, 0, false},
+		"serviceAccount is part of who":           {[]Grant{wide}, []Grant{grant("c", "app", "x.example.com", 443, "c/c spec.network.allow[0]")}, 1, 1, 0, false},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -133,4 +138,24 @@ func TestDiffMarkdownResults(t *testing.T) {
 	assert.Contains(t, out, "host-wildcard")
 	assert.NotContains(t, out, "gateway-port-not-exposed")
 	assert.Contains(t, out, "Warnings the base has too: 1, not repeated")
+}
+
+// TestSidecarReach: a sidecar grant with a selector is namespace-wide when
+// every pod of the namespace can use it (sidecarScope: namespace, as Istio
+// computes it: the xDS suite in e2e/istio/xds shows it), and not with
+// sidecarScope: workload.
+func TestSidecarReach(t *testing.T) {
+	g := Grant{Mode: ModeSidecar, Namespace: "ci", Selector: map[string]string{"app": "runner"}, Host: "github.com", Port: 443,
+		Protocol: "TLS", Sources: []string{"ci/runner spec.network.allow[0]"}, Reach: ReachNamespace}
+	assert.True(t, g.NamespaceWide())
+	assert.Equal(t, "ci (all pods; asked for {app=runner})", g.Identity())
+	assert.Equal(t, "**namespace-wide** (sidecarScope: namespace)", widening(g))
+	g.Reach = ReachSelector
+	assert.False(t, g.NamespaceWide())
+	assert.Equal(t, "ci {app=runner}", g.Identity())
+	assert.Empty(t, widening(g))
+	g.Selector = map[string]string{}
+	g.Reach = ReachNamespace
+	assert.Equal(t, "ci (all pods)", g.Identity())
+	assert.Equal(t, "**namespace-wide**", widening(g))
 }
