@@ -1,7 +1,10 @@
 package schemas
 
 import (
+	"cmp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -25,8 +28,50 @@ func (l Labels) Values() []string {
 	return out
 }
 
-// Canonical is an order-independent identity of the label set: two selectors
-// with the same pairs in another key order select the same pods.
+// Sorted returns the pairs sorted by key, then value: the label set as a
+// value that does not depend on the order the keys were written in.
+func (l Labels) Sorted() Labels {
+	out := slices.Clone(l)
+	slices.SortFunc(out, func(a, b Label) int {
+		return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.Value, b.Value))
+	})
+	return out
+}
+
+// SameSet reports whether two label sets hold the same pairs, in any order:
+// two selectors with the same pairs select the same pods.
+func (l Labels) SameSet(o Labels) bool {
+	return slices.Equal(l.Sorted(), o.Sorted())
+}
+
+// Contains reports whether every pair of o is in l: a pod that matches
+// selector l then also matches selector o.
+func (l Labels) Contains(o Labels) bool {
+	for _, kv := range o {
+		if !slices.Contains(l, kv) {
+			return false
+		}
+	}
+	return true
+}
+
+// Identity is a map key for the label set: the sorted pairs, each key and
+// value quoted, so that no two different sets share it whatever characters
+// their keys and values hold ({a: "b,c=d"} and {a: b, c: d} differ).
+func (l Labels) Identity() string {
+	var b strings.Builder
+	for _, kv := range l.Sorted() {
+		b.WriteString(strconv.Quote(kv.Key))
+		b.WriteByte(':')
+		b.WriteString(strconv.Quote(kv.Value))
+		b.WriteByte(';')
+	}
+	return b.String()
+}
+
+// Canonical is the order-independent "k=v,k2=v2" spelling of the label set.
+// It is the hash input of hashed Sidecar names (so those names stay stable);
+// it is not an identity — use SameSet or Identity to compare selectors.
 func (l Labels) Canonical() string {
 	pairs := make([]string, len(l))
 	for i, kv := range l {

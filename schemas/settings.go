@@ -166,7 +166,17 @@ var boolean = valueType[bool]{
 			d.fail(diag.ConfigInvalid, p, "%s must be true or false, got %s", p, describe(n))
 			return false, false
 		}
-		return n.Value == "true" || n.Value == "True" || n.Value == "TRUE", true
+		// An explicit !!bool tag does not make any text a boolean: only the
+		// YAML 1.2 spellings are ("!!bool yes" or "!!bool banana" would
+		// otherwise read as false and turn the setting off silently).
+		switch n.Value {
+		case "true", "True", "TRUE":
+			return true, true
+		case "false", "False", "FALSE":
+			return false, true
+		}
+		d.fail(diag.ConfigInvalid, p, "%s is tagged !!bool but %q is not a YAML boolean; write true or false", p, n.Value)
+		return false, false
 	},
 	parse: func(d *decoder, v, p string) (bool, bool) {
 		b, err := strconv.ParseBool(v)
@@ -190,6 +200,10 @@ var labelMap = valueType[Labels]{
 			k, val, found := strings.Cut(strings.TrimSpace(pair), "=")
 			if !found || k == "" {
 				d.fail(diag.ConfigInvalid, p, "%s must look like \"app=egressgateway,istio=egressgateway\", got %q", p, v)
+				return nil, false
+			}
+			if slices.ContainsFunc(l, func(x Label) bool { return x.Key == k }) {
+				d.fail(diag.ConfigInvalid, p, "%s names the key %q twice in %q; a selector has each key once", p, k, v)
 				return nil, false
 			}
 			l = append(l, Label{k, val})

@@ -4,40 +4,48 @@ package diag
 // and meaning; the README table is checked against it by a test. Rule and
 // section numbers refer to docs/behaviour.md.
 const (
-	InputInvalid      Code = "input-invalid"
-	ItemInvalid       Code = "item-invalid"
-	ConfigInvalid     Code = "config-invalid"
-	ConfigUnknownKey  Code = "config-unknown-key"
-	NoPackages        Code = "no-packages"
-	InvalidType       Code = "invalid-type"
-	MissingField      Code = "missing-field"
-	InvalidValue      Code = "invalid-value"
-	UnknownField      Code = "unknown-field"
-	UnsupportedAPI    Code = "unsupported-api-version"
-	DuplicatePackage  Code = "duplicate-package"
-	DeprecatedField   Code = "deprecated-field"
-	PackageDeleted    Code = "package-deleted"
-	MissingRemote     Code = "allow-missing-remote"
-	ConflictingRemote Code = "allow-conflicting-remotes"
-	UDPGenerated      Code = "allow-udp-generated"
-	HostProtocol      Code = "host-protocol"
-	HostIngress       Code = "host-ingress"
-	HostWildcard      Code = "host-wildcard"
-	HostInvalid       Code = "host-invalid"
-	HostUppercase     Code = "host-uppercase"
-	ServiceAccount    Code = "service-account-scope"
-	PortInvalid       Code = "port-invalid"
-	PolicyNameTaken   Code = "policy-name-duplicate"
-	NamespaceTaken    Code = "namespace-taken"
-	NamespaceReserved Code = "namespace-reserved"
-	NameTooLong       Code = "name-too-long"
-	HostPortConflict  Code = "host-port-conflict"
-	NamespaceIdentity Code = "identity-namespace"
-	NameHashed        Code = "name-hashed"
-	AnnotationHashed  Code = "annotation-key-shortened"
-	GatewayPort       Code = "gateway-port-not-exposed"
-	GatewayPortSource Code = "gateway-ports-source"
-	HostClaimed       Code = "host-claimed"
+	InputInvalid       Code = "input-invalid"
+	ItemInvalid        Code = "item-invalid"
+	ConfigInvalid      Code = "config-invalid"
+	ConfigUnknownKey   Code = "config-unknown-key"
+	NoPackages         Code = "no-packages"
+	InvalidType        Code = "invalid-type"
+	MissingField       Code = "missing-field"
+	InvalidValue       Code = "invalid-value"
+	UnknownField       Code = "unknown-field"
+	UnsupportedAPI     Code = "unsupported-api-version"
+	DuplicatePackage   Code = "duplicate-package"
+	DeprecatedField    Code = "deprecated-field"
+	PackageDeleted     Code = "package-deleted"
+	MissingRemote      Code = "allow-missing-remote"
+	ConflictingRemote  Code = "allow-conflicting-remotes"
+	UDPGenerated       Code = "allow-udp-generated"
+	HostProtocol       Code = "host-protocol"
+	HostIngress        Code = "host-ingress"
+	HostWildcard       Code = "host-wildcard"
+	HostInvalid        Code = "host-invalid"
+	HostUppercase      Code = "host-uppercase"
+	ServiceAccount     Code = "service-account-scope"
+	PortInvalid        Code = "port-invalid"
+	PolicyNameTaken    Code = "policy-name-duplicate"
+	NamespaceTaken     Code = "namespace-taken"
+	NamespaceReserved  Code = "namespace-reserved"
+	NameTooLong        Code = "name-too-long"
+	HostPortConflict   Code = "host-port-conflict"
+	NamespaceIdentity  Code = "identity-namespace"
+	NameHashed         Code = "name-hashed"
+	AnnotationHashed   Code = "annotation-key-shortened"
+	GatewayPort        Code = "gateway-port-not-exposed"
+	GatewayPortSource  Code = "gateway-ports-source"
+	HostClaimed        Code = "host-claimed"
+	HostInCluster      Code = "host-in-cluster"
+	PortLimit          Code = "port-limit"
+	ObjectTooLarge     Code = "object-too-large"
+	SelectorInvalid    Code = "selector-invalid"
+	StaleObjectRemoved Code = "stale-object-removed"
+	ManagedForeign     Code = "managed-label-foreign"
+	ObjectShadowed     Code = "object-shadowed"
+	SidecarOverlap     Code = "sidecar-overlap"
 
 	HostPolicyInvalid   Code = "host-policy-invalid"
 	HostPolicyUnused    Code = "host-policy-unused"
@@ -60,8 +68,8 @@ type Entry struct {
 
 // Catalogue lists every code in the order the README documents them.
 var Catalogue = []Entry{
-	{InputInvalid, Error, "The input is not a YAML ResourceList (not YAML, wrong kind, items not a list, too large or too deep). The function writes a ResourceList holding only this result."},
-	{ItemInvalid, Error, "An entry of items is not a Kubernetes object (not a mapping, or no apiVersion/kind). It is passed through unchanged."},
+	{InputInvalid, Error, "The input is not a YAML ResourceList (not YAML, wrong kind, items not a list, too large or too deep, or a second non-empty YAML document after it). The function writes a ResourceList holding only this result."},
+	{ItemInvalid, Error, "An entry of items is not a Kubernetes object (not a mapping, or no apiVersion/kind), has a key twice at the top level or in metadata (the function would read the first value, Kubernetes the last), or is a List holding a Package. It is passed through unchanged and not evaluated."},
 	{ConfigInvalid, Error, "functionConfig is not an EgressConfig or ConfigMap, or a setting has the wrong type or value."},
 	{ConfigUnknownKey, Error, "functionConfig has a key the function does not know (typo guard)."},
 	{NoPackages, Warning, "There is a functionConfig but not a single Package in the input, so nothing is generated (under kustomize: the function is listed under generators:, which see no resources, instead of transformers:)."},
@@ -79,10 +87,14 @@ var Catalogue = []Entry{
 	{HostProtocol, Error, "Rule 2.4: remoteHost with TCP or UDP; use TLS or HTTP."},
 	{HostIngress, Error, "Rule 2.5: remoteHost or remoteProtocol TLS/HTTP on an Ingress entry."},
 	{HostWildcard, Error, "Rule 2.6: remoteHost contains a wildcard."},
-	{HostInvalid, Error, "Rule 2.7: remoteHost is not a hostname Istio accepts (port suffix, trailing dot, scheme, path, IP literal, DNS label rules)."},
+	{HostInvalid, Error, "Rule 2.7: remoteHost is not a hostname Istio accepts (port suffix, trailing dot, scheme, path, IP literal, DNS label rules, an all-numeric last label), or a single label (resolved through the pod's search list, so not external)."},
 	{HostUppercase, Warning, "Rule 2.7: remoteHost has upper-case letters; it is lower-cased everywhere."},
+	{HostInCluster, Error, "remoteHost names something inside the cluster (ends in .svc, or is under clusterDomain); use remoteNamespace/remoteSelector for in-cluster Services."},
+	{SelectorInvalid, Error, "A selector or remoteSelector key is not a qualified name, or a value is not a label value, as Kubernetes checks them (an empty key, `*`, a comma...)."},
 	{ServiceAccount, Error, "Rule 2.8: serviceAccount outside ambient mode, or on an entry that is neither remoteHost nor an Egress remoteGenerated: Anywhere."},
 	{PortInvalid, Error, "Rule 2.9: a port is not an integer from 1 to 65535."},
+	{PortLimit, Error, "An allow entry lists more than 100 ports (a bound on the work and object size one entry can cause)."},
+	{ObjectTooLarge, Error, "A generated object would be larger than 1 MiB (the API server refuses objects of about 1.5 MiB); every Package contributing to it is rejected."},
 	{PolicyNameTaken, Error, "Rule 2.10: two allow entries of one Package would get the same UDS NetworkPolicy name; give them distinct descriptions."},
 	{NamespaceTaken, Error, "Rule 2.11: a second Package in a namespace that already has one."},
 	{NamespaceReserved, Error, "Rule 2.11: a Package in kube-system, kube-public, _unknown_ or pepr-system."},
@@ -104,6 +116,10 @@ var Catalogue = []Entry{
 	{PackageLocal, Info, "Profile istio: the Packages in the output are marked config.kubernetes.io/local-config, so kustomize and kpt leave them out of what is applied."},
 	{NamespaceInInput, Info, "Profile istio: the input already holds the Namespace of an egress namespace, so none is generated for it."},
 	{NamespaceAmbient, Warning, "Profile istio: the ambient egress Namespace in the input lacks istio.io/dataplane-mode: ambient, so the waypoint's namespace is not in the ambient mesh."},
+	{StaleObjectRemoved, Info, "An object an earlier run generated (it carries the managed-by label) is not generated any more; it is removed from the output, and this result names it."},
+	{ManagedForeign, Warning, "An object carries the managed-by label but the function could never have written it (an AuthorizationPolicy that is not ALLOW, a Sidecar that is not REGISTRY_ONLY, a kind it does not write); it is kept, not removed."},
+	{ObjectShadowed, Error, "An input object has the kind, namespace and name of an object the function generates; kubectl apply would keep only one of them."},
+	{SidecarOverlap, Warning, "An input Sidecar selects the same workloads as a generated REGISTRY_ONLY Sidecar (Istio: IST0109/IST0110); the pods may lose REGISTRY_ONLY."},
 }
 
 // SeverityOf returns the catalogue severity of code (Error for unknown codes).

@@ -6,8 +6,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// maxExpandedNodes bounds how many nodes alias expansion may copy, so an
-// alias bomb spread over several items cannot exhaust memory.
+// maxExpandedNodes bounds how many nodes alias expansion may copy in one
+// run (all items and the functionConfig together), so an alias bomb spread
+// over many items cannot exhaust memory.
 const maxExpandedNodes = 1 << 20
 
 // SelfContained returns n with every alias to an anchor outside n replaced
@@ -17,7 +18,12 @@ const maxExpandedNodes = 1 << 20
 //
 // It also writes every null as "null": yaml.v3 encodes a null scalar read
 // from "key:" (an empty value) as ” — an empty string, a different value.
-func SelfContained(n *yaml.Node) (*yaml.Node, error) {
+//
+// Every call draws on one budget: pass the run's (ResourceList.budget), or
+// nil for a budget of its own.
+func SelfContained(n *yaml.Node) (*yaml.Node, error) { return selfContained(n, nil) }
+
+func selfContained(n *yaml.Node, budget *int) (*yaml.Node, error) {
 	spellNulls(n, map[*yaml.Node]bool{})
 	inside := map[*yaml.Node]bool{}
 	var mark func(*yaml.Node)
@@ -34,8 +40,11 @@ func SelfContained(n *yaml.Node) (*yaml.Node, error) {
 	if !hasForeignAlias(n, inside, map[*yaml.Node]bool{}) {
 		return n, nil
 	}
-	budget := maxExpandedNodes
-	return copyNode(n, inside, &budget)
+	if budget == nil {
+		b := maxExpandedNodes
+		budget = &b
+	}
+	return copyNode(n, inside, budget)
 }
 
 func hasForeignAlias(x *yaml.Node, inside, seen map[*yaml.Node]bool) bool {
@@ -56,7 +65,7 @@ func hasForeignAlias(x *yaml.Node, inside, seen map[*yaml.Node]bool) bool {
 
 func copyNode(x *yaml.Node, inside map[*yaml.Node]bool, budget *int) (*yaml.Node, error) {
 	if *budget--; *budget < 0 {
-		return nil, fmt.Errorf("YAML aliases between items expand to more than %d nodes; write the items out without anchors", maxExpandedNodes)
+		return nil, fmt.Errorf("YAML aliases between items expand to more than this input may copy (%d nodes, plus one per 8 input bytes, at most %d); write the items out without anchors", baseExpandedNodes, maxExpandedNodes)
 	}
 	if x.Kind == yaml.AliasNode && !inside[x.Alias] && x.Alias != nil {
 		c, err := copyNode(x.Alias, inside, budget)
@@ -91,3 +100,16 @@ func spellNulls(x *yaml.Node, seen map[*yaml.Node]bool) {
 	}
 	spellNulls(x.Alias, seen)
 }
+
+// newBudget is the alias budget of a run over an input of size bytes: a
+// fixed allowance plus one node per 8 input bytes, at most
+// maxExpandedNodes. A copied node costs about 150 bytes, so expansion
+// stays within the README's memory bound (64 MiB + 25 x input) however
+// the aliases are arranged.
+func newBudget(size int) *int {
+	b := min(maxExpandedNodes, baseExpandedNodes+size/8)
+	return &b
+}
+
+// baseExpandedNodes is what any input may expand, however small.
+const baseExpandedNodes = 1 << 16

@@ -28,12 +28,21 @@ type ResourceList struct {
 	// data is the whole input, kept for a full parse when splitting into
 	// items was not faithful (an alias to an anchor in another item).
 	data []byte
+	// budget is what alias expansion may still copy in this run; every
+	// item and the functionConfig draw on it.
+	budget *int
+}
+
+// SelfContained is the package function drawing on the run's alias budget.
+func (rl *ResourceList) SelfContained(n *yaml.Node) (*yaml.Node, error) {
+	return selfContained(n, rl.budget)
 }
 
 // Item is one entry of items.
 type Item struct {
-	node  *yaml.Node
-	entry []byte // the item's text as a sequence entry at column 0, or nil
+	node   *yaml.Node
+	entry  []byte // the item's text as a sequence entry at column 0, or nil
+	budget *int   // the run's alias budget
 }
 
 // Node returns the item's YAML node, parsing its text the first time (as a
@@ -68,7 +77,7 @@ func (it *Item) Output() (Document, error) {
 	if it.entry != nil {
 		return Document{raw: it.entry}, nil
 	}
-	n, err := SelfContained(it.node)
+	n, err := selfContained(it.node, it.budget)
 	return Document{node: n}, err
 }
 
@@ -152,7 +161,7 @@ func splitInput(data []byte) (*ResourceList, bool) {
 	if !ok {
 		return nil, false
 	}
-	rl := &ResourceList{data: data}
+	rl := &ResourceList{data: data, budget: newBudget(len(data))}
 	// Every top-level key but items is parsed, so invalid YAML anywhere is
 	// still reported by the full parser.
 	var head bytes.Buffer
@@ -172,7 +181,7 @@ func splitInput(data []byte) (*ResourceList, bool) {
 	}
 	rl.Items = make([]*Item, len(sec.items))
 	for i, it := range sec.items {
-		rl.Items[i] = &Item{entry: it}
+		rl.Items[i] = &Item{entry: it, budget: rl.budget}
 	}
 	return rl, true
 }
@@ -183,11 +192,14 @@ func isNull(n *yaml.Node) bool {
 
 // parseWhole parses the input as one YAML document.
 func parseWhole(data []byte) (*ResourceList, error) {
-	rl := &ResourceList{}
+	rl := &ResourceList{budget: newBudget(len(data))}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("the input is not valid YAML: %v", err)
+	}
+	if err := onlyDocument(dec); err != nil {
+		return nil, err
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
@@ -214,7 +226,7 @@ func parseWhole(data []byte) (*ResourceList, error) {
 			}
 			rl.Items = make([]*Item, len(val.Content))
 			for i, n := range val.Content {
-				rl.Items[i] = &Item{node: n}
+				rl.Items[i] = &Item{node: n, budget: rl.budget}
 			}
 		case "functionConfig":
 			if !isNull(val) {
@@ -226,6 +238,35 @@ func parseWhole(data []byte) (*ResourceList, error) {
 		return nil, fmt.Errorf("%w: kind is %q; the function reads a ResourceList (kpt and kustomize send one on stdin)", errNotResourceList, kind)
 	}
 	return rl, nil
+}
+
+// onlyDocument fails when the input holds a second YAML document that is
+// not empty: everything in it (a Package, say) would be ignored, so the
+// run must fail instead. A second document that is not even valid YAML
+// fails too.
+func onlyDocument(dec *yaml.Decoder) error {
+	for n := 2; ; n++ {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("the input holds more than one YAML document, and document %d is not valid YAML (%v); a ResourceList is exactly one document", n, err)
+		}
+		if !emptyDocument(&doc) {
+			return fmt.Errorf("the input holds more than one YAML document (document %d starts at line %d); a ResourceList is exactly one document, and anything after the first would be ignored: put every object into items", n, doc.Line)
+		}
+	}
+}
+
+// emptyDocument: a document holding nothing but comments, or a null.
+func emptyDocument(doc *yaml.Node) bool {
+	if len(doc.Content) == 0 {
+		return true
+	}
+	c := doc.Content[0]
+	return len(doc.Content) == 1 && c.Kind == yaml.ScalarNode && c.Tag == "!!null"
 }
 
 func kindName(n *yaml.Node) string {

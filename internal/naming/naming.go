@@ -6,6 +6,7 @@ package naming
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"strings"
 )
 
@@ -71,13 +72,45 @@ func WithHash(name, key string, limit int) string {
 // istiod rejects a longer name ("invalid gateway name").
 const MaxLabelLength = 63
 
-// Registry hands out object names within one (namespace, kind) scope. The
-// first key to ask for a plain name keeps it; a different key that maps to
-// the same name, or a name that is empty or longer than the scope allows,
-// gets a hashed name instead.
+// Scope is where object names must be unique: one kind of one API group in
+// one namespace. Kubernetes keys objects by (group, kind, namespace, name),
+// so two objects in one scope with one name would overwrite each other.
+type Scope struct {
+	Namespace string
+	// Kind is "group/Kind", e.g. "networking.istio.io/ServiceEntry".
+	Kind string
+}
+
+// Names hands out the object names of one run: one Registry per Scope, so
+// shared, package-local and hashed names all meet in the same registry
+// whichever builder asks for them.
+type Names struct {
+	scopes map[Scope]*Registry
+}
+
+// NewNames returns an empty set of registries.
+func NewNames() *Names { return &Names{scopes: map[Scope]*Registry{}} }
+
+// In returns the registry of a scope, creating it with the given length
+// limit the first time it is asked for.
+func (n *Names) In(s Scope, limit int) *Registry {
+	r := n.scopes[s]
+	if r == nil {
+		r = NewRegistry(limit)
+		n.scopes[s] = r
+	}
+	return r
+}
+
+// Registry hands out object names within one scope. The first owner to ask
+// for a plain name keeps it; a different owner that maps to the same name,
+// or a name that is empty or longer than the scope allows, gets a hashed
+// name instead. A hashed name is checked like any other: when another
+// owner already holds it (a host written as "x.com-<hash of y>"), the hash
+// is salted until the name is free.
 type Registry struct {
 	limit int
-	owner map[string]string // name -> key that holds it
+	owner map[string]string // name -> owner that holds it
 }
 
 // NewRegistry returns an empty registry for names of at most limit
@@ -87,17 +120,34 @@ func NewRegistry(limit int) *Registry {
 }
 
 // Claim returns the name for key given its sanitized base name, and whether
-// it had to be hashed.
+// it had to be hashed. The key is both the owner and the hash input.
 func (r *Registry) Claim(base, key string) (name string, hashed bool) {
-	if base != "" && len(base) <= r.limit {
-		if holder, taken := r.owner[base]; !taken || holder == key {
-			r.owner[base] = key
-			return base, false
-		}
+	return r.ClaimFor(base, key, key)
+}
+
+// ClaimFor returns the name for owner, hashing hashKey when the base name
+// is unusable or held by another owner. Owners must be unique per object;
+// hashKey (the host, say) only decides the suffix, so that names stay the
+// same when the same host is asked for by another kind of owner.
+func (r *Registry) ClaimFor(base, owner, hashKey string) (name string, hashed bool) {
+	if base != "" && len(base) <= r.limit && r.free(base, owner) {
+		r.owner[base] = owner
+		return base, false
 	}
-	name = WithHash(base, key, r.limit)
-	r.owner[name] = key
-	return name, true
+	salt := hashKey
+	for i := 1; ; i++ {
+		name = WithHash(base, salt, r.limit)
+		if r.free(name, owner) {
+			r.owner[name] = owner
+			return name, true
+		}
+		salt = hashKey + "#" + strconv.Itoa(i)
+	}
+}
+
+func (r *Registry) free(name, owner string) bool {
+	holder, taken := r.owner[name]
+	return !taken || holder == owner
 }
 
 // AnnotationKey returns the uds.dev/user-<pkg>-<ns> annotation key. The name

@@ -1,6 +1,8 @@
 package naming
 
 import (
+	"math/rand"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -76,4 +78,98 @@ func TestRegistryHashesNamesOverTheLimit(t *testing.T) {
 	short, hashed := r.Claim("gateway-a-com", "a.com")
 	assert.False(t, hashed)
 	assert.Equal(t, "gateway-a-com", short)
+}
+
+// The reproduced collision: foo.com4 sanitizes like foo.com, is hashed, and
+// its hashed name is exactly the plain name of the host "foo.com-<hash>".
+func TestRegistryHashedNameIsCheckedLikeAnyOther(t *testing.T) {
+	r := NewRegistry(MaxNameLength)
+	trap := "foo.com-" + Hash8("foo.com4")
+	n1, _ := r.Claim(Sanitize("ambient-se-"+trap), trap)
+	n2, _ := r.Claim(Sanitize("ambient-se-foo.com"), "foo.com")
+	n3, h3 := r.Claim(Sanitize("ambient-se-foo.com4"), "foo.com4")
+	require.Equal(t, "ambient-se-foo-com-"+Hash8("foo.com4"), n1, "the trap host holds the name foo.com4 would hash to")
+	assert.Equal(t, "ambient-se-foo-com", n2)
+	assert.True(t, h3)
+	assert.NotEqual(t, n1, n3)
+	assert.NotEqual(t, n2, n3)
+	assert.Equal(t, "ambient-se-foo-com-"+Hash8("foo.com4#1"), n3, "the hash is salted until the name is free")
+	again, _ := r.Claim(Sanitize("ambient-se-foo.com4"), "foo.com4")
+	assert.Equal(t, n3, again, "the same owner gets its salted name again")
+
+	// The other order: the hashed name is handed out first, then the plain
+	// name equal to it is asked for.
+	r = NewRegistry(MaxNameLength)
+	r.Claim(Sanitize("ambient-se-foo.com"), "foo.com")
+	m1, _ := r.Claim(Sanitize("ambient-se-foo.com4"), "foo.com4")
+	m2, h2 := r.Claim(Sanitize("ambient-se-"+trap), trap)
+	assert.True(t, h2)
+	assert.NotEqual(t, m1, m2)
+}
+
+func TestNamesShareOneRegistryPerScope(t *testing.T) {
+	n := NewNames()
+	se := Scope{Namespace: "istio-egress-gateway", Kind: "networking.istio.io/ServiceEntry"}
+	a := n.In(se, MaxNameLength)
+	b := n.In(se, MaxLabelLength)
+	assert.Same(t, a, b, "one registry per scope, whoever asks")
+	other := n.In(Scope{Namespace: "istio-egress-gateway", Kind: "networking.istio.io/Gateway"}, MaxLabelLength)
+	assert.NotSame(t, a, other)
+	// A package-local and a shared object asking for one name in one scope.
+	local, _ := a.ClaimFor("service-entry-egress-foo-com-443-tls", "package ns/service-entry host foo.com", "foo.com")
+	shared, hashed := a.ClaimFor("service-entry-egress-foo-com-443-tls", "gateway host egress-foo.com-443-tls", "egress-foo.com-443-tls")
+	assert.True(t, hashed)
+	assert.NotEqual(t, local, shared)
+}
+
+// Property: whatever bases and owners are asked for, in whatever order, no
+// two owners of one registry share a name, every name fits the limit and is
+// a DNS name, and an owner asking again gets its name back. The generator
+// writes adversarial keys: sanitizer collisions (trailing digits, other
+// separators) and keys that end in the hash of another key.
+func TestRegistryNamesAreUniqueProperty(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for round := 0; round < 500; round++ {
+		limit := []int{MaxLabelLength, MaxNameLength}[rng.Intn(2)]
+		r := NewRegistry(limit)
+		var keys []string
+		for i := 0; i < 2+rng.Intn(30); i++ {
+			keys = append(keys, adversarialHost(rng, keys))
+		}
+		names := map[string]string{} // name -> owner
+		got := map[string]string{}   // owner -> name
+		for _, k := range keys {
+			name, _ := r.Claim(Sanitize("gateway-"+k), k)
+			if prev, ok := got[k]; ok {
+				require.Equal(t, prev, name, "round %d: %q asked again", round, k)
+				continue
+			}
+			if owner, taken := names[name]; taken {
+				t.Fatalf("round %d: %q and %q both named %q (keys %q)", round, owner, k, name, keys)
+			}
+			names[name], got[k] = k, name
+			require.LessOrEqual(t, len(name), limit)
+			require.Empty(t, validation.IsDNS1123Subdomain(name), name)
+		}
+	}
+}
+
+func adversarialHost(rng *rand.Rand, earlier []string) string {
+	stems := []string{"foo.com", "foo-com", "foo.co", "a.b", strings.Repeat("long", 20) + ".example.com", "x.io"}
+	stem := stems[rng.Intn(len(stems))]
+	switch rng.Intn(5) {
+	case 0:
+		return stem
+	case 1:
+		return stem + strconv.Itoa(rng.Intn(12)) // the formula strips trailing digits
+	case 2:
+		if len(earlier) > 0 { // "x.com-<hash of an earlier key>"
+			return stem + "-" + Hash8(earlier[rng.Intn(len(earlier))])
+		}
+		return stem + "-" + Hash8(stem+"1")
+	case 3:
+		return stem + "-" + Hash8(stem+strconv.Itoa(rng.Intn(3))) + "#" + strconv.Itoa(rng.Intn(2))
+	default:
+		return strings.ReplaceAll(stem, ".", "-") + "." + stems[rng.Intn(len(stems))]
+	}
 }

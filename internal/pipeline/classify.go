@@ -43,6 +43,10 @@ type Classified struct {
 	// fleet: Package namespaces, input Namespaces, Packages marked
 	// local-config (istio profile).
 	fleet fleetInfo
+	// Dropped are the objects an earlier run generated (replaced by this
+	// run's); Objects the kept input objects of the kinds it generates.
+	// Reconcile compares both with what this run generates.
+	Dropped, Objects []InputObject
 }
 
 // Classify walks the items once: pass-through objects are kept (and
@@ -76,9 +80,25 @@ func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, er
 			}
 			continue
 		}
-		if isGenerated(item) {
-			it.Release()
+		if f := hiddenPackage(item, krmio.RefOf(item, pos)); f != nil {
+			c.Findings = append(c.Findings, *f)
+			if err := keep(); err != nil {
+				return Classified{}, err
+			}
 			continue
+		}
+		if isGenerated(item) {
+			if why := foreignManaged(item); why == "" {
+				c.Dropped = append(c.Dropped, inputObject(item, krmio.RefOf(item, pos)))
+				it.Release()
+				continue
+			} else {
+				c.Findings = append(c.Findings, diag.New(diag.ManagedForeign, krmio.RefOf(item, pos), "metadata.labels",
+					"this object carries %s: %s, but %s, so it cannot be an earlier output: it is kept as it is; remove the label if someone wrote it by hand", render.ManagedByLabel, render.ManagedByValue, why))
+			}
+		}
+		if _, ours := render.Lookup(text(item, "apiVersion"), text(item, "kind")); ours {
+			c.Objects = append(c.Objects, inputObject(item, krmio.RefOf(item, pos)))
 		}
 		c.Paths = c.Paths || krmio.HasPathAnnotation(item)
 		if !isPackage(item) {
@@ -98,7 +118,7 @@ func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, er
 			// Profile istio: the Package is input only (no Package CRD).
 			c.fleet.localMarked++
 			if markLocalConfig(item) {
-				n, err := krmio.SelfContained(item)
+				n, err := rl.SelfContained(item)
 				if err != nil {
 					return Classified{}, err
 				}
@@ -129,11 +149,7 @@ func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, er
 // of the kinds in render.Kinds with its managed-by label. Anything else with the label
 // (a Package someone labelled, say) is kept.
 func isGenerated(item *yaml.Node) bool {
-	if text(item, "metadata", "labels", render.ManagedByLabel) != render.ManagedByValue {
-		return false
-	}
-	_, ours := render.Lookup(text(item, "apiVersion"), text(item, "kind"))
-	return ours
+	return text(item, "metadata", "labels", render.ManagedByLabel) == render.ManagedByValue
 }
 
 func isPackage(item *yaml.Node) bool {

@@ -83,8 +83,8 @@ func FuzzPipeline(f *testing.F) {
 			return
 		}
 		if hasCode(out.results, diag.InputInvalid) {
-			if in.OddKeys {
-				return
+			if in.OddKeys || overAliasBudget(out.results) {
+				return // a documented limit, not a misreading
 			}
 			t.Fatalf("the input is a YAML ResourceList, but the function says input-invalid\n--- input\n%s\n--- output\n%s", data, out1)
 		}
@@ -96,7 +96,7 @@ func FuzzPipeline(f *testing.F) {
 			var kept []*yaml.Node
 			for _, item := range in.Items {
 				object := item.Kind == yaml.MappingNode && text(item, "apiVersion") != "" && text(item, "kind") != ""
-				if object && isGenerated(item) && !diag.HasErrors(cfgFindings) {
+				if object && isGenerated(item) && foreignManaged(item) == "" && hiddenPackage(item, &diag.Ref{}) == nil && !diag.HasErrors(cfgFindings) {
 					continue // dropped and generated again
 				}
 				if object && isPackage(item) && settings.Istio() && !diag.HasErrors(cfgFindings) {
@@ -135,7 +135,7 @@ func FuzzPipeline(f *testing.F) {
 
 		// Idempotence.
 		out2, code2 := runBytes(t, out1)
-		if !bytes.Equal(out1, out2) {
+		if !sameAfterRerun(out1, out2) {
 			t.Fatalf("a second run over the output changed it\n--- input\n%s\n--- first output\n%s\n--- second output\n%s", data, out1, out2)
 		}
 		if code1 != code2 {
@@ -260,6 +260,17 @@ func runBytes(t *testing.T, in []byte) ([]byte, int) {
 	var out, errOut bytes.Buffer
 	code := Run(bytes.NewReader(in), &out, &errOut)
 	return out.Bytes(), code
+}
+
+// overAliasBudget: the run stopped because cross-item aliases expand to
+// more than the input's budget allows (README, Security model: Bounds).
+func overAliasBudget(rs []parsedResult) bool {
+	for _, r := range rs {
+		if r.Tags["code"] == string(diag.InputInvalid) && strings.Contains(r.Message, "aliases between items expand to more than") {
+			return true
+		}
+	}
+	return false
 }
 
 type fuzzOutput struct {

@@ -27,21 +27,27 @@ type GenerateInput struct {
 // Generate is the pure core: validate each Package, admit the fleet, plan,
 // render. It returns the generated objects and the findings about them.
 func Generate(in GenerateInput) ([]render.Object, []diag.Finding) {
-	p, findings := Plan(in)
-	return render.Render(p, in.Settings, in.Options), findings
+	_, objs, findings := planAndRender(in)
+	return objs, findings
 }
 
-// Plan is Generate without rendering: validate, admit, plan. The review
-// commands read the plan, the same one the objects are rendered from.
+// Plan is Generate's plan: validate, admit, plan. The review commands read
+// the plan, the same one the objects are rendered from.
 func Plan(in GenerateInput) (plan.Plan, []diag.Finding) {
+	p, _, findings := planAndRender(in)
+	return p, findings
+}
+
+func planAndRender(in GenerateInput) (plan.Plan, []render.Object, []diag.Finding) {
 	var findings []diag.Finding
 	subjects := make([]schemas.Subject, len(in.Packages))
+	rules := validate.Rules{ClusterDomain: in.Settings.ClusterDomain}
 	for i, s := range in.Packages {
 		subjects[i] = s
 		if s.Package == nil {
 			continue
 		}
-		fs := validate.Package(s)
+		fs := rules.Package(s)
 		if len(s.Unread) > 0 {
 			fs = notHidden(fs, s.Unread)
 			subjects[i].Package = nil
@@ -53,8 +59,26 @@ func Plan(in GenerateInput) (plan.Plan, []diag.Finding) {
 	}
 	admitted, fleetFindings := admit(subjects)
 	findings = append(findings, fleetFindings...)
-	p, planFindings := plan.Build(plan.Input{Packages: admitted, Settings: in.Settings, Env: in.Env})
-	return p, append(findings, planFindings...)
+	// An object too large to store rejects every Package contributing to
+	// it, and the rest is planned again: each round removes Packages and
+	// objects only shrink, so this ends (in one round in practice).
+	for {
+		p, planFindings := plan.Build(plan.Input{Packages: admitted, Settings: in.Settings, Env: in.Env})
+		objs := render.Render(p, in.Settings, in.Options)
+		tooLarge, runLevel := oversized(objs, admitted)
+		if len(tooLarge) == 0 {
+			return p, objs, append(append(findings, planFindings...), runLevel...)
+		}
+		kept := admitted[:0:0]
+		for j, s := range admitted {
+			if f, rejected := tooLarge[j]; rejected {
+				findings = append(findings, f)
+				continue
+			}
+			kept = append(kept, s)
+		}
+		admitted = kept
+	}
 }
 
 // admit applies the cross-Package rules and returns the Packages that may

@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -88,6 +90,37 @@ func (e modelEntry) proto() string {
 var hostPool = []string{"api.example.com", "cdn.example.net", "git.corp.io", "registry.example.org", "auth.example.com", "s3.region.example.com", "updates.vendor.io",
 	"artifactory-prod-mirror.s3-fips.us-gov-west-1.amazonaws.com"}
 
+// adversarialHosts collide under the UDS name formula: trailing digits are
+// stripped (foo.com, foo.com4), separators fold (a.b.com, a-b.com), a host
+// ends in the hash another host's hashed name would get, and hosts spell
+// the package-local names of Packages living in the egress namespaces
+// (see adversarialPackage).
+var adversarialHosts = []string{
+	"foo.com", "foo.com4", "foo.com2", "foo.com-" + hash8("foo.com4"), "foo.com-" + hash8("foo.com2"),
+	"a.b.com", "a-b.com", "a.b-com",
+	"egress-foo.com-443-tls", "egress-api.example.com-443-tls", "egress-x.io-443-tls", "x.io",
+}
+
+func hash8(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:4])
+}
+
+// adversarialPackage puts a Package into an egress namespace under a name
+// that makes its package-local objects spell shared names.
+// Each egress namespace gets one Package at most, so a conflict-free fleet
+// stays free of namespace-taken rejections.
+func adversarialPackage(rng *rand.Rand, p *modelPackage, fleet []modelPackage) {
+	ns := []string{"istio-egress-gateway", "istio-egress-ambient"}[rng.Intn(2)]
+	name := []string{"service-entry", "ambient-se", "gateway", "egress-vs", p.name}[rng.Intn(5)]
+	for _, q := range fleet {
+		if q.ns == ns {
+			return
+		}
+	}
+	p.ns, p.name, p.mode = ns, name, "sidecar"
+}
+
 func randomFleet(rng *rand.Rand, conflictFree bool) []modelPackage {
 	n := 1 + rng.Intn(50)
 	// A fixed protocol per (host, port) makes a fleet conflict-free.
@@ -98,6 +131,11 @@ func randomFleet(rng *rand.Rand, conflictFree bool) []modelPackage {
 		return "TLS"
 	}
 	var fleet []modelPackage
+	adversarial := rng.Intn(3) == 0
+	pool := hostPool
+	if adversarial {
+		pool = append(append([]string(nil), hostPool[:3]...), adversarialHosts...)
+	}
 	for i := 0; i < n; i++ {
 		p := modelPackage{name: fmt.Sprintf("pkg%d", i), ns: fmt.Sprintf("ns%d", i)}
 		if !conflictFree && rng.Intn(25) == 0 && i > 0 {
@@ -109,6 +147,9 @@ func randomFleet(rng *rand.Rand, conflictFree bool) []modelPackage {
 		case 1:
 			p.mode = "ambient"
 		}
+		if adversarial && rng.Intn(8) == 0 {
+			adversarialPackage(rng, &p, fleet)
+		}
 		for j := 0; j < 1+rng.Intn(4); j++ {
 			e := modelEntry{direction: "Egress"}
 			if !p.sidecar() && rng.Intn(6) == 0 {
@@ -117,7 +158,7 @@ func randomFleet(rng *rand.Rand, conflictFree bool) []modelPackage {
 					e.protocol = "UDP"
 				}
 			} else {
-				e.host = hostPool[rng.Intn(len(hostPool))]
+				e.host = pool[rng.Intn(len(pool))]
 				e.rawHost = e.host
 				if rng.Intn(15) == 0 {
 					e.rawHost = strings.ToUpper(e.host[:1]) + e.host[1:]
@@ -297,14 +338,17 @@ func checkFleet(t *testing.T, seed int64) {
 		if (seed/4)%4 == 0 { // a quarter of each shard's fleets: the check costs a run
 			checkIstioProfile(t, in, r, fail)
 		}
+		checkNamesUnique(r, fail)
+		checkStaleNamed(t, r, fail)
 		// 6: the output run again is byte-identical.
 		var again bytes.Buffer
 		Run(strings.NewReader(r.out), &again, io.Discard)
-		if again.String() != r.out {
+		if !sameAfterRerun([]byte(r.out), again.Bytes()) {
 			fail("a second run changed the output")
 		}
-		// 5: shuffling a conflict-free fleet changes only port order.
-		if conflictFree && len(r.rejected) == 0 {
+		// 5: shuffling a conflict-free fleet changes only port order (and,
+		// where names collide, which host keeps the plain name).
+		if conflictFree && len(r.rejected) == 0 && !r.codes["name-hashed"] {
 			shuffled := append([]modelPackage(nil), fleet...)
 			rng.Shuffle(len(shuffled), func(a, b int) { shuffled[a], shuffled[b] = shuffled[b], shuffled[a] })
 			s := runFleet(t, fleetInput(shuffled))
@@ -407,7 +451,7 @@ func checkIdentities(fleet []modelPackage, r runResult, fail func(string, ...any
 func hostOfSE(r runResult, seName string) string {
 	for _, obj := range r.objects {
 		md := obj["metadata"].(map[string]any)
-		if obj["kind"] == "ServiceEntry" && md["name"] == "ambient-se-"+seName {
+		if obj["kind"] == "ServiceEntry" && md["namespace"] == "istio-egress-ambient" && md["name"] == "ambient-se-"+seName {
 			return fmt.Sprint(obj["spec"].(map[string]any)["hosts"].([]any)[0])
 		}
 	}
@@ -435,14 +479,16 @@ func checkHostsAndPorts(fleet []modelPackage, r runResult, fail func(string, ...
 		if obj["kind"] != "ServiceEntry" {
 			continue
 		}
-		ns := fmt.Sprint(obj["metadata"].(map[string]any)["namespace"])
+		md := obj["metadata"].(map[string]any)
+		ns := fmt.Sprint(md["namespace"])
+		owner := md["labels"].(map[string]any)["uds/package"]
 		spec := obj["spec"].(map[string]any)
 		host := fmt.Sprint(spec["hosts"].([]any)[0])
-		sidecar := ns != "istio-egress-ambient"
+		sidecar := owner != "shared-ambient-egress-resource"
 		for _, pp := range spec["ports"].([]any) {
 			m := pp.(map[string]any)
 			key := fmt.Sprintf("%s|%v|%v", host, m["number"], m["protocol"])
-			if ns != "istio-egress-ambient" && ns != "istio-egress-gateway" {
+			if owner != "shared-ambient-egress-resource" && owner != "shared-egress-resource" {
 				key = ns + "|" + key
 			}
 			if !asked[sidecar][key] {
@@ -521,6 +567,58 @@ func checkRejectedContributeNothing(fleet []modelPackage, r runResult, fail func
 	}
 }
 
+// Removal is never silent: with every Package gone, each object of the
+// earlier output is removed and named by a stale-object-removed result.
+func checkStaleNamed(t *testing.T, r runResult, fail func(string, ...any)) {
+	if len(r.objects) == 0 {
+		return
+	}
+	b, err := yaml.Marshal(map[string]any{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": r.objects})
+	require.NoError(t, err)
+	var out bytes.Buffer
+	Run(bytes.NewReader(b), &out, io.Discard)
+	var rl struct {
+		Items   []map[string]any `yaml:"items"`
+		Results []struct {
+			Tags map[string]string `yaml:"tags"`
+			Ref  struct {
+				Kind, Name, Namespace string
+			} `yaml:"resourceRef"`
+		} `yaml:"results"`
+	}
+	require.NoError(t, yaml.Unmarshal(out.Bytes(), &rl))
+	if len(rl.Items) != 0 {
+		fail("earlier output without Packages: %d items kept", len(rl.Items))
+	}
+	named := map[string]bool{}
+	for _, res := range rl.Results {
+		if res.Tags["code"] == "stale-object-removed" {
+			named[res.Ref.Kind+" "+res.Ref.Namespace+"/"+res.Ref.Name] = true
+		}
+	}
+	for _, obj := range r.objects {
+		md := obj["metadata"].(map[string]any)
+		if k := fmt.Sprintf("%s %s/%s", obj["kind"], md["namespace"], md["name"]); !named[k] {
+			fail("%s was removed without a stale-object-removed result", k)
+		}
+	}
+}
+
+// Property 8: no two emitted objects share (API group, kind, namespace,
+// name): kubectl apply would keep only the last.
+func checkNamesUnique(r runResult, fail func(string, ...any)) {
+	seen := map[string]bool{}
+	for _, obj := range r.objects {
+		md := obj["metadata"].(map[string]any)
+		group, _, _ := strings.Cut(fmt.Sprint(obj["apiVersion"]), "/")
+		key := fmt.Sprintf("%s/%s %s/%s", group, obj["kind"], md["namespace"], md["name"])
+		if seen[key] {
+			fail("two emitted objects are %s", key)
+		}
+		seen[key] = true
+	}
+}
+
 // Property 7: every object is valid for Kubernetes and strictly decodes into
 // its istio.io/api type.
 func checkValidObjects(r runResult, fail func(string, ...any)) {
@@ -530,6 +628,9 @@ func checkValidObjects(r runResult, fail func(string, ...any)) {
 		}
 		if err := strictSpec(obj); err != nil {
 			fail("%v", err)
+		}
+		if b, _ := json.Marshal(obj); len(b) > MaxObjectBytes {
+			fail("%s %v is %d bytes, over %d", obj["kind"], obj["metadata"], len(b), MaxObjectBytes)
 		}
 	}
 }

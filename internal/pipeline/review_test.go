@@ -153,12 +153,15 @@ func checkReportGrants(t *testing.T, fleet []modelPackage, in string, r runResul
 			host := fmt.Sprint(spec["hosts"].([]any)[0])
 			for _, pp := range spec["ports"].([]any) {
 				m := pp.(map[string]any)
-				switch ns := fmt.Sprint(md["namespace"]); ns {
-				case "istio-egress-ambient":
+				// Shared or package-local by label, not by namespace: a
+				// Package may live in an egress namespace.
+				labels, _ := md["labels"].(map[string]any)
+				switch labels["uds/package"] {
+				case "shared-ambient-egress-resource":
 					protocols[fmt.Sprintf("%s|%v", host, m["number"])] = fmt.Sprint(m["protocol"])
-				case "istio-egress-gateway":
+				case "shared-egress-resource":
 				default:
-					fromObjects[fmt.Sprintf("sidecar|%s|%s|%v|%v", ns, host, m["number"], m["protocol"])] = true
+					fromObjects[fmt.Sprintf("sidecar|%s|%s|%v|%v", md["namespace"], host, m["number"], m["protocol"])] = true
 				}
 			}
 		}

@@ -42,7 +42,7 @@ func Run(in io.Reader, out, errOut io.Writer) int {
 			findings = []diag.Finding{diag.New(diag.InputInvalid, nil, "", "%v", err)}
 		} else {
 			items, findings, stderr = o.Items, o.Findings, o.Stderr
-			if fnConfig, err = krmio.SelfContained(rl.FunctionConfig); err != nil {
+			if fnConfig, err = rl.SelfContained(rl.FunctionConfig); err != nil {
 				items, fnConfig = nil, nil
 				findings = []diag.Finding{diag.New(diag.InputInvalid, nil, "", "%v", err)}
 			}
@@ -108,6 +108,7 @@ func process(rl *krmio.ResourceList) (output, error) {
 	findings = append(findings, nsFindings...)
 	findings = append(findings, localConfigFinding(&c.fleet)...)
 	findings = append(findings, ownershipFindings(settings, &c.fleet, rl.FunctionConfig)...)
+	findings = append(findings, Reconcile(c, objects)...)
 	items := c.Items
 	for _, obj := range objects {
 		items = append(items, krmio.Value(obj))

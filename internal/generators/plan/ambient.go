@@ -82,18 +82,18 @@ type participant struct {
 
 type ambientBuilder struct {
 	settings     schemas.Settings
+	seen         seenPorts
+	names        *naming.Names
 	conflicts    conflictIndex
 	hosts        map[string]*AmbientHost
 	plan         AmbientPlan
 	participants []participant
 	findings     []diag.Finding
 	policies     policyIndex
-	// Name registries of the host-policy objects, made on first use.
-	drNames, vsNames *naming.Registry
 }
 
-func newAmbientBuilder(s schemas.Settings, policies policyIndex) *ambientBuilder {
-	return &ambientBuilder{settings: s, conflicts: conflictIndex{}, hosts: map[string]*AmbientHost{}, policies: policies}
+func newAmbientBuilder(s schemas.Settings, policies policyIndex, names *naming.Names) *ambientBuilder {
+	return &ambientBuilder{settings: s, names: names, seen: seenPorts{}, conflicts: conflictIndex{}, hosts: map[string]*AmbientHost{}, policies: policies}
 }
 
 // identity returns who an entry speaks for, and the info finding that names
@@ -138,7 +138,7 @@ func (b *ambientBuilder) add(a schemas.Subject) {
 			b.hosts[r.host] = h
 			b.plan.Hosts = append(b.plan.Hosts, h)
 		}
-		h.Ports = addPort(h.Ports, r.pp)
+		h.Ports = b.seen.add(h.Ports, "ambient", h.Host, r.pp)
 		if h.owners[r.pp.Port] == nil {
 			h.owners[r.pp.Port] = accessSet{}
 		}
@@ -175,7 +175,9 @@ func (b *ambientBuilder) finish() (AmbientPlan, []diag.Finding) {
 			byPort[port].add(p.id, p.source, true)
 		}
 	}
-	seNames, apNames := naming.NewRegistry(naming.MaxNameLength), naming.NewRegistry(naming.MaxNameLength)
+	ns := b.settings.AmbientNamespace
+	seNames := b.names.In(naming.Scope{Namespace: ns, Kind: kindServiceEntry}, naming.MaxNameLength)
+	apNames := b.names.In(naming.Scope{Namespace: ns, Kind: kindPolicy}, naming.MaxNameLength)
 	for _, h := range b.plan.Hosts {
 		ports := make([]int, 0, len(h.owners))
 		for port := range h.owners {
@@ -199,7 +201,7 @@ func (b *ambientBuilder) finish() (AmbientPlan, []diag.Finding) {
 }
 
 func (b *ambientBuilder) claim(r *naming.Registry, prefix string, h *AmbientHost) string {
-	name, hashed := r.Claim(naming.Sanitize(prefix+h.Host), h.Host)
+	name, hashed := r.ClaimFor(naming.Sanitize(prefix+h.Host), "ambient host "+h.Host, h.Host)
 	if hashed {
 		b.findings = append(b.findings, hashedWarning(h.ref, h.first.path+".remoteHost", h.Host, name))
 	}

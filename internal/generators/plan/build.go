@@ -12,8 +12,9 @@ import (
 // checked per mode, and a rejected Package contributes nothing.
 func Build(in Input) (Plan, []diag.Finding) {
 	policies := newPolicyIndex(in.Settings.Hosts)
-	amb := newAmbientBuilder(in.Settings, policies)
-	side := newSidecarBuilder(in.Settings, in.Env)
+	names := naming.NewNames()
+	amb := newAmbientBuilder(in.Settings, policies, names)
+	side := newSidecarBuilder(in.Settings, in.Env, names)
 	var policyFindings []diag.Finding
 	for _, a := range in.Packages {
 		if a.Package.Mode() == schemas.ModeSidecar {
@@ -32,6 +33,17 @@ func Build(in Input) (Plan, []diag.Finding) {
 	p.Sidecar, sideFindings = side.finish()
 	return p, slices.Concat(policyFindings, ambFindings, sideFindings, shortenedKeys(in.Packages, p))
 }
+
+// The kinds the plan names objects of, as "group/Kind": each is a naming
+// scope together with the namespace the object lives in.
+const (
+	kindServiceEntry    = "networking.istio.io/ServiceEntry"
+	kindPolicy          = "security.istio.io/AuthorizationPolicy"
+	kindGateway         = "networking.istio.io/Gateway"
+	kindVirtualService  = "networking.istio.io/VirtualService"
+	kindSidecar         = "networking.istio.io/Sidecar"
+	kindDestinationRule = "networking.istio.io/DestinationRule"
+)
 
 // shortenedKeys warns once per Package whose uds.dev/user-* annotation key
 // had to be shortened.

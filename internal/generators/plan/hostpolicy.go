@@ -126,10 +126,8 @@ func (b *ambientBuilder) applyPolicy(h *AmbientHost, p *policyState) {
 		} else {
 			h.Ports[i].TargetPort = o.TargetPort
 			h.Origination = o
-			if b.drNames == nil {
-				b.drNames = naming.NewRegistry(naming.MaxNameLength)
-			}
-			h.DestinationRuleName = b.claim(b.drNames, "ambient-dr-", h)
+			drNames := b.names.In(naming.Scope{Namespace: b.settings.AmbientNamespace, Kind: kindDestinationRule}, naming.MaxNameLength)
+			h.DestinationRuleName = b.claim(drNames, "ambient-dr-", h)
 		}
 	}
 	if !p.HasL7() {
@@ -153,10 +151,8 @@ func (b *ambientBuilder) applyPolicy(h *AmbientHost, p *policyState) {
 	}
 	if !p.RequestHeaders.Empty() {
 		h.Headers = p.RequestHeaders
-		if b.vsNames == nil {
-			b.vsNames = naming.NewRegistry(naming.MaxNameLength)
-		}
-		h.VirtualServiceName = b.claim(b.vsNames, "ambient-vs-", h)
+		vsNames := b.names.In(naming.Scope{Namespace: b.settings.AmbientNamespace, Kind: kindVirtualService}, naming.MaxNameLength)
+		h.VirtualServiceName = b.claim(vsNames, "ambient-vs-", h)
 	}
 	if len(p.HTTP) == 0 {
 		return

@@ -657,3 +657,64 @@ func TestAccessSources(t *testing.T) {
 		"443/TLS {} [team-c/c spec.network.allow[2]]",
 	}, side)
 }
+
+// The reproduced duplicate: foo.com4 collides with foo.com, and its hashed
+// name is the plain name of the host foo.com-<hash of foo.com4>.
+func TestHashedNameNeverEqualsAnotherHostsName(t *testing.T) {
+	trap := "foo.com-" + hash8("foo.com4")
+	p, fs := build(
+		pkg(t, "pa", "a", "", `- {direction: Egress, remoteHost: `+trap+`}`),
+		pkg(t, "pb", "b", "", `- {direction: Egress, remoteHost: foo.com}`),
+		pkg(t, "pc", "c", "", `- {direction: Egress, remoteHost: foo.com4}`),
+	)
+	assert.Empty(t, errorsOf(fs))
+	se, ap := map[string]string{}, map[string]string{}
+	for _, h := range p.Ambient.Hosts {
+		require.NotContains(t, se, h.ServiceEntryName, "ServiceEntry name of %s already held by %s", h.Host, se[h.ServiceEntryName])
+		require.NotContains(t, ap, h.PolicyName, "AuthorizationPolicy name of %s already held by %s", h.Host, ap[h.PolicyName])
+		se[h.ServiceEntryName], ap[h.PolicyName] = h.Host, h.Host
+	}
+	assert.Equal(t, "ambient-se-foo-com-"+hash8("foo.com4"), ambientHost(t, p, trap).ServiceEntryName)
+	assert.Equal(t, "ambient-se-foo-com-"+hash8("foo.com4#1"), ambientHost(t, p, "foo.com4").ServiceEntryName)
+	assert.Len(t, withCode(fs, diag.NameHashed), 2)
+}
+
+// Package-local objects and shared objects meet in one registry when a
+// Package lives in the egress gateway's or the ambient namespace.
+func TestPackageInAnEgressNamespaceSharesTheRegistry(t *testing.T) {
+	t.Run("gateway namespace", func(t *testing.T) {
+		local := pkg(t, "service-entry", "istio-egress-gateway", "sidecar", `- {direction: Egress, remoteHost: foo.com}`)
+		other := pkg(t, "other", "other", "sidecar", `- {direction: Egress, remoteHost: egress-foo.com-443-tls}`)
+		p, fs := build(local, other)
+		require.Len(t, p.Sidecar.Packages, 2)
+		localSE := p.Sidecar.Packages[0].ServiceEntries[0].Name
+		assert.Equal(t, "service-entry-egress-foo-com-443-tls", localSE)
+		var shared string
+		for _, h := range p.Sidecar.Hosts {
+			if h.Host == "egress-foo.com-443-tls" {
+				shared = h.ServiceEntryName
+			}
+		}
+		assert.Equal(t, "service-entry-egress-foo-com-443-tls-"+hash8("egress-foo.com-443-tls"), shared)
+		assert.NotEmpty(t, withCode(fs, diag.NameHashed))
+	})
+	t.Run("ambient namespace", func(t *testing.T) {
+		local := pkg(t, "ambient-se", "istio-egress-ambient", "sidecar", `- {direction: Egress, remoteHost: x.io}`)
+		amb := pkg(t, "amb", "amb", "", `- {direction: Egress, remoteHost: egress-x.io-443-tls}`)
+		p, _ := build(local, amb)
+		assert.Equal(t, "ambient-se-egress-x-io-443-tls", p.Sidecar.Packages[0].ServiceEntries[0].Name)
+		assert.Equal(t, "ambient-se-egress-x-io-443-tls-"+hash8("egress-x.io-443-tls"), ambientHost(t, p, "egress-x.io-443-tls").ServiceEntryName)
+	})
+}
+
+// Selector identity is the set of pairs, never a joined string: {a: "b,c=d"}
+// (rejected by validation, but the planner must not merge it either) and
+// {a: b, c: d} are two selectors.
+func TestSelectorIdentityIsThePairs(t *testing.T) {
+	l1 := schemas.Labels{{Key: "a", Value: "b,c=d"}}
+	l2 := schemas.Labels{{Key: "a", Value: "b"}, {Key: "c", Value: "d"}}
+	require.Equal(t, l1.Canonical(), l2.Canonical(), "the joined spelling is ambiguous")
+	assert.False(t, l1.SameSet(l2))
+	assert.NotEqual(t, l1.Identity(), l2.Identity())
+	assert.True(t, l2.SameSet(schemas.Labels{{Key: "c", Value: "d"}, {Key: "a", Value: "b"}}))
+}

@@ -83,13 +83,25 @@ func (idx conflictIndex) check(a schemas.Subject, reqs []hostRequest) *diag.Find
 	return nil
 }
 
-// addPort appends pp to ports unless already present (first-seen order).
-func addPort(ports []PortProtocol, pp PortProtocol) []PortProtocol {
-	for _, p := range ports {
-		if p == pp {
-			return ports
-		}
+// seenPorts remembers which ports each port list already holds, so that
+// adding a port costs the same however many ports a host has (a Package may
+// list thousands of distinct ports across its entries).
+type seenPorts map[seenPort]bool
+
+type seenPort struct {
+	scope, host string
+	pp          PortProtocol
+}
+
+// add appends pp to the port list of host in scope (no strings are built:
+// both are strings the caller already holds) unless it is there already
+// (first-seen order).
+func (s seenPorts) add(ports []PortProtocol, scope, host string, pp PortProtocol) []PortProtocol {
+	k := seenPort{scope, host, pp}
+	if s[k] {
+		return ports
 	}
+	s[k] = true
 	return append(ports, pp)
 }
 

@@ -62,6 +62,9 @@ type SidecarPlan struct {
 
 type sidecarBuilder struct {
 	settings  schemas.Settings
+	seen      seenPorts
+	access    map[accessKey]int // index of an access in its ServiceEntry
+	names     *naming.Names
 	env       Environment
 	conflicts conflictIndex
 	hosts     map[string]*SharedHost
@@ -69,8 +72,8 @@ type sidecarBuilder struct {
 	findings  []diag.Finding
 }
 
-func newSidecarBuilder(s schemas.Settings, env Environment) *sidecarBuilder {
-	b := &sidecarBuilder{settings: s, env: env, conflicts: conflictIndex{}, hosts: map[string]*SharedHost{}}
+func newSidecarBuilder(s schemas.Settings, env Environment, names *naming.Names) *sidecarBuilder {
+	b := &sidecarBuilder{settings: s, env: env, names: names, seen: seenPorts{}, access: map[accessKey]int{}, conflicts: conflictIndex{}, hosts: map[string]*SharedHost{}}
 	switch {
 	case env.GatewayServiceFound:
 		b.plan.GatewayPorts = env.GatewayServicePorts
@@ -99,22 +102,32 @@ func (b *sidecarBuilder) add(a schemas.Subject) {
 	local := map[string]int{}
 	firstPath := map[string]string{} // host -> path of the entry that first named it
 	selectors := map[string]bool{}
-	seNames, scNames := naming.NewRegistry(naming.MaxNameLength), naming.NewRegistry(naming.MaxNameLength)
+	selIDs := map[int]string{} // allow entry index -> its selector's Identity
+	ns := pkg.ID.Namespace
+	seNames := b.names.In(naming.Scope{Namespace: ns, Kind: kindServiceEntry}, naming.MaxNameLength)
+	scNames := b.names.In(naming.Scope{Namespace: ns, Kind: kindSidecar}, naming.MaxNameLength)
+	owner := "package " + pkg.ID.String() + " "
 	warned := map[string]bool{}
 	for i := range reqs {
 		r := &reqs[i]
 		if j, ok := local[r.host]; ok {
-			pkg.ServiceEntries[j].Ports = addPort(pkg.ServiceEntries[j].Ports, r.pp)
+			pkg.ServiceEntries[j].Ports = b.seen.add(pkg.ServiceEntries[j].Ports, owner, r.host, r.pp)
 		} else {
 			local[r.host] = len(pkg.ServiceEntries)
 			firstPath[r.host] = r.path
-			pkg.ServiceEntries = append(pkg.ServiceEntries, LocalServiceEntry{Host: r.host, Ports: []PortProtocol{r.pp}})
+			pkg.ServiceEntries = append(pkg.ServiceEntries, LocalServiceEntry{Host: r.host, Ports: b.seen.add(nil, owner, r.host, r.pp)})
 		}
-		pkg.ServiceEntries[local[r.host]].addAccess(r.pp, selectorOf(r.entry), Source{Package: pkg.ID, Entry: r.index})
-		if sel := selectorOf(r.entry); !selectors[sel.Canonical()] {
-			selectors[sel.Canonical()] = true
+		sel := selectorOf(r.entry)
+		selID, ok := selIDs[r.index]
+		if !ok {
+			selID = sel.Identity()
+			selIDs[r.index] = selID
+		}
+		b.addAccess(&pkg.ServiceEntries[local[r.host]], owner, selID, r.pp, sel, Source{Package: pkg.ID, Entry: r.index})
+		if !selectors[selID] {
+			selectors[selID] = true
 			sc := WorkloadSidecar{Selector: sel}
-			sc.Name = b.claim(scNames, sidecarBaseName(pkg.ID.Name, sel), sel.Canonical(), a.Ref, r.path+".selector")
+			sc.Name = b.claim(scNames, sidecarBaseName(pkg.ID.Name, sel), owner+"selector "+selID, sel.Canonical(), a.Ref, r.path+".selector")
 			pkg.Sidecars = append(pkg.Sidecars, sc)
 		}
 		b.share(a, r)
@@ -126,22 +139,28 @@ func (b *sidecarBuilder) add(a schemas.Subject) {
 	}
 	for i := range pkg.ServiceEntries {
 		se := &pkg.ServiceEntries[i]
-		se.Name = b.claim(seNames, localServiceEntryBase(pkg.ID.Name, se), se.Host, a.Ref, firstPath[se.Host]+".remoteHost")
+		se.Name = b.claim(seNames, localServiceEntryBase(pkg.ID.Name, se), owner+"host "+se.Host, se.Host, a.Ref, firstPath[se.Host]+".remoteHost")
 	}
 	b.plan.Packages = append(b.plan.Packages, pkg)
 }
 
+// accessKey identifies one access of a package-local ServiceEntry.
+type accessKey struct {
+	owner, host, selector string
+	pp                    PortProtocol
+}
+
 // addAccess records that the entry src, with selector sel, asked for pp.
-func (se *LocalServiceEntry) addAccess(pp PortProtocol, sel schemas.Labels, src Source) {
-	for i := range se.Access {
+func (b *sidecarBuilder) addAccess(se *LocalServiceEntry, owner, selID string, pp PortProtocol, sel schemas.Labels, src Source) {
+	k := accessKey{owner, se.Host, selID, pp}
+	if i, ok := b.access[k]; ok {
 		a := &se.Access[i]
-		if a.Port == pp && a.Selector.Canonical() == sel.Canonical() {
-			if !slices.Contains(a.Sources, src) {
-				a.Sources = append(a.Sources, src)
-			}
-			return
+		if !slices.Contains(a.Sources, src) {
+			a.Sources = append(a.Sources, src)
 		}
+		return
 	}
+	b.access[k] = len(se.Access)
 	se.Access = append(se.Access, SidecarAccess{Port: pp, Selector: sel, Sources: []Source{src}})
 }
 
@@ -173,8 +192,8 @@ func localServiceEntryBase(pkg string, se *LocalServiceEntry) string {
 	return naming.Sanitize(pkg + "-egress-" + se.Host + "-" + strings.Join(parts, "-"))
 }
 
-func (b *sidecarBuilder) claim(r *naming.Registry, base, key string, ref *diag.Ref, path string) string {
-	name, hashed := r.Claim(base, key)
+func (b *sidecarBuilder) claim(r *naming.Registry, base, owner, key string, ref *diag.Ref, path string) string {
+	name, hashed := r.ClaimFor(base, owner, key)
 	if hashed {
 		b.findings = append(b.findings, hashedWarning(ref, path, key, name))
 	}
@@ -188,7 +207,7 @@ func (b *sidecarBuilder) share(a schemas.Subject, r *hostRequest) {
 		b.hosts[r.host] = h
 		b.plan.Hosts = append(b.plan.Hosts, h)
 	}
-	h.Ports = addPort(h.Ports, r.pp)
+	h.Ports = b.seen.add(h.Ports, "gateway", h.Host, r.pp)
 	h.Users.Add(a.ID())
 }
 
@@ -237,12 +256,16 @@ func joinInts(ports []int) string {
 }
 
 func (b *sidecarBuilder) finish() (SidecarPlan, []diag.Finding) {
-	gw, vs, se := naming.NewRegistry(naming.MaxLabelLength), naming.NewRegistry(naming.MaxNameLength), naming.NewRegistry(naming.MaxNameLength)
+	ns := b.settings.GatewayNamespace
+	gw := b.names.In(naming.Scope{Namespace: ns, Kind: kindGateway}, naming.MaxLabelLength)
+	vs := b.names.In(naming.Scope{Namespace: ns, Kind: kindVirtualService}, naming.MaxNameLength)
+	se := b.names.In(naming.Scope{Namespace: ns, Kind: kindServiceEntry}, naming.MaxNameLength)
 	for _, h := range b.plan.Hosts {
 		path := h.first.path + ".remoteHost"
-		h.GatewayName = b.claim(gw, naming.Sanitize("gateway-"+h.Host), h.Host, h.ref, path)
-		h.VirtualServiceName = b.claim(vs, naming.Sanitize("egress-vs-"+h.Host), h.Host, h.ref, path)
-		h.ServiceEntryName = b.claim(se, naming.Sanitize("service-entry-"+h.Host), h.Host, h.ref, path)
+		owner := "gateway host " + h.Host
+		h.GatewayName = b.claim(gw, naming.Sanitize("gateway-"+h.Host), owner, h.Host, h.ref, path)
+		h.VirtualServiceName = b.claim(vs, naming.Sanitize("egress-vs-"+h.Host), owner, h.Host, h.ref, path)
+		h.ServiceEntryName = b.claim(se, naming.Sanitize("service-entry-"+h.Host), owner, h.Host, h.ref, path)
 	}
 	if len(b.plan.Hosts) > 0 {
 		b.findings = append(b.findings, diag.New(diag.GatewayPortSource, nil, "",

@@ -34,7 +34,8 @@ func hostProblem(host string) string {
 	case len(h) > 253:
 		return fmt.Sprintf("it is %d characters long; a hostname has at most 253", len(h))
 	}
-	for _, label := range strings.Split(h, ".") {
+	labels := strings.Split(h, ".")
+	for _, label := range labels {
 		if errs := validation.IsDNS1123Label(label); len(errs) > 0 {
 			if label == "" {
 				return "it has an empty label (two dots in a row, or a leading dot)"
@@ -42,7 +43,27 @@ func hostProblem(host string) string {
 			return fmt.Sprintf("label %q is not a DNS label: %s", label, strings.Join(errs, "; "))
 		}
 	}
+	if last := labels[len(labels)-1]; allDigits(last) {
+		// Istio rejects a numeric top-level domain (strconv.Atoi succeeds);
+		// we reject it however long, since no public name ends that way.
+		return fmt.Sprintf("its last label %q is all digits: no top-level domain is numeric, so this is an address or a typo (Istio rejects it); use remoteCidr for an IP address", last)
+	}
+	if len(labels) == 1 {
+		return fmt.Sprintf("it is a single label; a pod resolves a name without dots through its DNS search list (the cluster's own domains first), so %q is not an external host: write the fully qualified name, like %q", h, h+".example.com")
+	}
 	return ""
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // isIPLiteral reports whether h is an IP address, bracketed or not, with or

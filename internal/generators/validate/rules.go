@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -17,6 +18,8 @@ type entry struct {
 	ref  *diag.Ref
 	path string // spec.network.allow[i]
 	a    *schemas.Allow
+	// clusterDomain is the DNS suffix of in-cluster Services.
+	clusterDomain string
 }
 
 func (e entry) at(field string) string { return e.path + "." + field }
@@ -42,9 +45,18 @@ var entryRules = []entryRule{
 	ruleHostProtocol,
 	ruleHostIngress,
 	ruleHostFormat,
+	ruleHostInCluster,
 	ruleServiceAccount,
 	rulePorts,
+	rulePortCount,
+	ruleSelectors,
 }
+
+// MaxPortsPerEntry caps the ports of one allow entry. It bounds the work
+// and the object size one entry can cause: a ports list written once and
+// referenced by YAML aliases from many entries would otherwise make a few
+// kilobytes of input into gigabytes of objects.
+const MaxPortsPerEntry = 100
 
 func one(f *diag.Finding) []diag.Finding {
 	if f == nil {
@@ -158,6 +170,36 @@ func ruleHostFormat(e entry) []diag.Finding {
 	return nil
 }
 
+// In-cluster names are not egress: a Service in the cluster is reached with
+// remoteNamespace/remoteSelector, and an in-cluster name as remoteHost would
+// route every workload's traffic to it through the egress path (in sidecar
+// mode a mesh-wide VirtualService takes the host over).
+func ruleHostInCluster(e entry) []diag.Finding {
+	h := strings.ToLower(e.a.RemoteHost)
+	if h == "" || strings.Contains(h, "*") || hostProblem(h) != "" {
+		return nil
+	}
+	why := ruleHostInClusterOf(h, e.clusterDomain)
+	if why == "" {
+		return nil
+	}
+	return one(e.finding(diag.HostInCluster, "remoteHost",
+		"remoteHost %q names something inside the cluster (%s); remoteHost is for hosts outside the cluster: to reach an in-cluster Service use remoteNamespace and remoteSelector (with port) in an Egress entry instead", truncate(h), why))
+}
+
+// ruleHostInClusterOf says why the lower-case host h is an in-cluster name,
+// or "" when it is not one.
+func ruleHostInClusterOf(h, clusterDomain string) string {
+	cd := strings.ToLower(clusterDomain)
+	switch {
+	case h == cd || strings.HasSuffix(h, "."+cd):
+		return fmt.Sprintf("it is under the cluster domain %q", cd)
+	case strings.HasSuffix(h, ".svc"):
+		return "it ends in .svc, the in-cluster Service suffix"
+	}
+	return ""
+}
+
 // Rule 8: serviceAccount scope, and a name Kubernetes accepts.
 func ruleServiceAccount(e entry) []diag.Finding {
 	a := e.a
@@ -191,6 +233,48 @@ func rulePorts(e entry) []diag.Finding {
 		check(fmt.Sprintf("ports[%d]", i), p)
 	}
 	return out
+}
+
+func rulePortCount(e entry) []diag.Finding {
+	if n := len(e.a.Ports); n > MaxPortsPerEntry {
+		return one(e.finding(diag.PortLimit, "ports",
+			"%s lists %d ports; an allow entry may list at most %d: split the ports over several entries, or ask whether the workload really needs them all", e.at("ports"), n, MaxPortsPerEntry))
+	}
+	return nil
+}
+
+// Selectors must be label selectors Kubernetes accepts: keys qualified
+// names, values label values. Istio rejects a Sidecar with anything else
+// while the ServiceEntries of the same Package apply, which would leave the
+// pods without REGISTRY_ONLY.
+func ruleSelectors(e entry) []diag.Finding {
+	var out []diag.Finding
+	for _, s := range []struct {
+		field  string
+		labels schemas.Labels
+	}{{"selector", e.a.Selector}, {"remoteSelector", e.a.RemoteSelector}} {
+		for _, kv := range s.labels {
+			at := labelPath(s.field, kv.Key)
+			if errs := validation.IsQualifiedName(kv.Key); len(errs) > 0 {
+				out = append(out, *e.finding(diag.SelectorInvalid, at,
+					"%s key %q is not a valid label key: %s", s.field, truncate(kv.Key), strings.Join(errs, "; ")))
+			}
+			if errs := validation.IsValidLabelValue(kv.Value); len(errs) > 0 {
+				out = append(out, *e.finding(diag.SelectorInvalid, at,
+					"%s value %q of key %q is not a valid label value: %s", s.field, truncate(kv.Value), truncate(kv.Key), strings.Join(errs, "; ")))
+			}
+		}
+	}
+	return out
+}
+
+// labelPath is the field path of a label key, quoted when the key holds
+// characters a dotted path cannot show (as the decoder writes them).
+func labelPath(field, key string) string {
+	if key == "" || strings.ContainsAny(key, ".[]") || strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r > '~' }) {
+		return field + "[" + strconv.Quote(key) + "]"
+	}
+	return field + "." + key
 }
 
 func truncate(s string) string {

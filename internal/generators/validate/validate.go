@@ -10,6 +10,16 @@ import (
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
+// Rules are the per-Package rules under one configuration.
+type Rules struct {
+	// ClusterDomain is the DNS suffix of in-cluster Services (EgressConfig
+	// clusterDomain); "" means cluster.local.
+	ClusterDomain string
+}
+
+// Package applies the per-Package rules with the default configuration.
+func Package(s schemas.Subject) []diag.Finding { return Rules{}.Package(s) }
+
 // reservedNamespaces may not hold a Package (UDS validator).
 var reservedNamespaces = map[string]bool{
 	"kube-system": true, "kube-public": true, "_unknown_": true, "pepr-system": true,
@@ -17,7 +27,7 @@ var reservedNamespaces = map[string]bool{
 
 // Package applies the per-Package rules (rules 2.1-2.10 of
 // docs/behaviour.md and the reserved namespaces of rule 2.11).
-func Package(s schemas.Subject) []diag.Finding {
+func (r Rules) Package(s schemas.Subject) []diag.Finding {
 	pkg := s.Package
 	var out []diag.Finding
 	if reservedNamespaces[pkg.Metadata.Namespace] {
@@ -38,7 +48,7 @@ func Package(s schemas.Subject) []diag.Finding {
 	allow := pkg.AllowEntries()
 	policyNames := make(map[string]int, len(allow))
 	for i := range allow {
-		e := entry{pkg: pkg, ref: s.Ref, path: fmt.Sprintf("spec.network.allow[%d]", i), a: &allow[i]}
+		e := entry{pkg: pkg, ref: s.Ref, path: fmt.Sprintf("spec.network.allow[%d]", i), a: &allow[i], clusterDomain: r.clusterDomain()}
 		for _, rule := range entryRules {
 			out = append(out, rule(e)...)
 		}
@@ -55,6 +65,13 @@ func Package(s schemas.Subject) []diag.Finding {
 		}
 	}
 	return out
+}
+
+func (r Rules) clusterDomain() string {
+	if r.ClusterDomain == "" {
+		return "cluster.local"
+	}
+	return r.ClusterDomain
 }
 
 func hasHost(pkg *schemas.Package) bool {

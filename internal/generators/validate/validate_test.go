@@ -316,10 +316,97 @@ func TestRule7HostFormat(t *testing.T) {
 		"253 characters":      good(host253),
 		"label of 63":         good(label63 + ".example.com"),
 		"punycode":            good("xn--bcher-kva.de"),
-		"single label":        good("localhost"),
+		"single label":        bad("localhost", "single label", "search list", `"localhost.example.com"`),
+		"single label short":  bad("kubernetes", "single label"),
+		"numeric single":      bad("2130706433", "all digits"),
+		"numeric last label":  bad("api.123", `last label "123" is all digits`, "remoteCidr"),
+		"dotted IPv4 short":   bad("127.1", "all digits"),
+		"hex-looking IPv4":    bad("0x7f.1", `"1" is all digits`),
+		"leading zeros TLD":   bad("api.007", "all digits"),
+		"beyond int64 TLD":    bad("api.99999999999999999999", "all digits"),
+		"digits inside TLD":   good("api.example.c0m"),
+		"numeric inner label": good("api.123.example.com"),
 		"digits and dashes":   good("123-api.s3.eu-west-1.amazonaws.com"),
 		"ordinary host":       good("api.github.com"),
 		"uppercase is a warn": {allow: `- {direction: Egress, remoteHost: API.GitHub.com}`, want: []want{{diag.Warning, diag.HostUppercase, a0 + ".remoteHost", []string{`"API.GitHub.com"`, `"api.github.com"`}}}},
+	})
+}
+
+func TestHostInCluster(t *testing.T) {
+	inCluster := func(host string, msg ...string) tc {
+		return tc{
+			allow: fmt.Sprintf(`- {direction: Egress, remoteHost: %q}`, host),
+			want:  []want{errAt(diag.HostInCluster, a0+".remoteHost", append([]string{"remoteNamespace and remoteSelector"}, msg...)...)},
+		}
+	}
+	good := func(host string) tc {
+		return tc{allow: fmt.Sprintf(`- {direction: Egress, remoteHost: %q}`, host)}
+	}
+	run(t, map[string]tc{
+		"API server full name":      inCluster("kubernetes.default.svc.cluster.local", `cluster domain "cluster.local"`),
+		"API server short name":     inCluster("kubernetes.default.svc", "ends in .svc"),
+		"any service .svc":          inCluster("db.shop.svc", ".svc"),
+		"the cluster domain itself": inCluster("cluster.local", "cluster domain"),
+		"pod DNS name":              inCluster("10-0-0-1.shop.pod.cluster.local", "cluster domain"),
+		"upper case in-cluster":     {allow: `- {direction: Egress, remoteHost: Kubernetes.Default.SVC}`, want: []want{{diag.Warning, diag.HostUppercase, a0 + ".remoteHost", nil}, errAt(diag.HostInCluster, a0+".remoteHost")}},
+		"svc inside a name":         good("svc.example.com"),
+		"svc-like label":            good("api.mysvc"),
+		"cluster.local inside":      good("cluster.local.example.com"),
+		"sidecar mode too":          {mode: "sidecar", allow: `- {direction: Egress, remoteHost: kubernetes.default.svc.cluster.local}`, want: []want{errAt(diag.HostInCluster, a0+".remoteHost")}},
+	})
+}
+
+func TestHostInClusterFollowsClusterDomain(t *testing.T) {
+	s := decode(t, "web", "shop", "", `
+- {direction: Egress, remoteHost: api.corp.internal}
+- {direction: Egress, remoteHost: kubernetes.default.svc.cluster.local, description: other}`)
+	fs := validate.Rules{ClusterDomain: "corp.internal"}.Package(s)
+	require.Len(t, fs, 1, describe(fs))
+	assert.Equal(t, diag.HostInCluster, fs[0].Code)
+	assert.Equal(t, a0+".remoteHost", fs[0].Path)
+	assert.Contains(t, fs[0].Message, `"corp.internal"`)
+}
+
+func TestSelectors(t *testing.T) {
+	bad := func(field, path string, msg ...string) want {
+		return errAt(diag.SelectorInvalid, a0+"."+path, append([]string{field}, msg...)...)
+	}
+	run(t, map[string]tc{
+		"comma and equals in a value": {
+			allow: `- {direction: Egress, selector: {a: "b,c=d"}, remoteHost: api.example.com}`,
+			want:  []want{bad("selector", "selector.a", `value "b,c=d"`)},
+		},
+		"empty key": {
+			allow: `- {direction: Egress, selector: {"": x}, remoteHost: api.example.com}`,
+			want:  []want{bad("selector", `selector[""]`, `key ""`)},
+		},
+		"star key": {
+			allow: `- {direction: Egress, selector: {"*": x}, remoteHost: api.example.com}`,
+			want:  []want{bad("selector", "selector.*", `key "*"`)},
+		},
+		"dotted key with a bad value": {
+			allow: `- {direction: Egress, selector: {app.kubernetes.io/name: "-web"}, remoteHost: api.example.com}`,
+			want:  []want{bad("selector", `selector["app.kubernetes.io/name"]`, `"-web"`)},
+		},
+		"value over 63": {
+			allow: fmt.Sprintf(`- {direction: Egress, selector: {app: %s}, remoteHost: api.example.com}`, strings.Repeat("v", 64)),
+			want:  []want{bad("selector", "selector.app", "63")},
+		},
+		"key and value both bad": {
+			allow: `- {direction: Egress, selector: {"a b": "c d"}, remoteHost: api.example.com}`,
+			want:  []want{bad("selector", `selector["a b"]`, "key"), bad("selector", `selector["a b"]`, "value")},
+		},
+		"remoteSelector": {
+			allow: `- {direction: Egress, remoteSelector: {"app=db": x}}`,
+			want:  []want{bad("remoteSelector", `remoteSelector.app=db`, "key")},
+		},
+		"deprecated podLabels checked as selector": {
+			allow: `- {direction: Egress, podLabels: {"a,b": x}, remoteHost: api.example.com}`,
+			want:  []want{bad("selector", "selector.a,b")},
+		},
+		"valid prefixed key and empty value": {
+			allow: `- {direction: Egress, selector: {app.kubernetes.io/name: web, tier: ""}, remoteHost: api.example.com}`,
+		},
 	})
 }
 
@@ -371,6 +458,27 @@ func TestRule8ServiceAccount(t *testing.T) {
 		"remoteHost in ambient":                     {mode: "ambient", allow: `- {direction: Egress, remoteHost: api.github.com, serviceAccount: web}`},
 		"remoteHost with default mode (ambient)":    {allow: `- {direction: Egress, remoteHost: api.github.com, serviceAccount: web}`},
 		"no serviceAccount in sidecar mode is fine": {mode: "sidecar", allow: `- {direction: Egress, remoteHost: api.github.com}`},
+	})
+}
+
+func TestPortLimit(t *testing.T) {
+	ports := func(n int) string {
+		ps := make([]string, n)
+		for i := range ps {
+			ps[i] = fmt.Sprint(1000 + i)
+		}
+		return "[" + strings.Join(ps, ", ") + "]"
+	}
+	run(t, map[string]tc{
+		"100 ports": {allow: `- {direction: Egress, remoteHost: api.github.com, ports: ` + ports(100) + `}`},
+		"101 ports": {
+			allow: `- {direction: Egress, remoteHost: api.github.com, ports: ` + ports(101) + `}`,
+			want:  []want{errAt(diag.PortLimit, a0+".ports", "101 ports", "at most 100")},
+		},
+		"101 ports on a remoteCidr entry too": {
+			allow: `- {direction: Egress, remoteCidr: 10.0.0.0/8, ports: ` + ports(101) + `}`,
+			want:  []want{errAt(diag.PortLimit, a0+".ports")},
+		},
 	})
 }
 

@@ -5,6 +5,7 @@ package krmiotest
 
 import (
 	"bytes"
+	"io"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -22,16 +23,29 @@ type Input struct {
 	OddKeys bool
 }
 
-// FullParse reads data the way the README defines the input: the first
-// YAML document, a map with kind: ResourceList and items a list (or
+// FullParse reads data the way the README defines the input: exactly one
+// YAML document (others may only be empty), a map with kind: ResourceList and items a list (or
 // absent/null). ok is false when that is not what data is.
 func FullParse(data []byte) (in Input, ok bool) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return in, false
 	}
 	var doc yaml.Node
-	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
 		return in, false
+	}
+	// A ResourceList is one document: a second one that holds anything
+	// (or is not YAML) makes the input invalid.
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if err == io.EOF {
+			break
+		}
+		if err != nil || !(len(next.Content) == 0 || (len(next.Content) == 1 && next.Content[0].Kind == yaml.ScalarNode && next.Content[0].Tag == "!!null")) {
+			return in, false
+		}
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
