@@ -39,16 +39,20 @@ func (k objectID) String() string {
 }
 
 func keyOf(item *yaml.Node) objectID {
-	group, _, found := strings.Cut(text(item, "apiVersion"), "/")
-	if !found {
-		group = ""
-	}
-	return objectID{group, text(item, "kind"), text(item, "metadata", "namespace"), text(item, "metadata", "name")}
+	return objectID{groupOf(text(item, "apiVersion")), text(item, "kind"), text(item, "metadata", "namespace"), text(item, "metadata", "name")}
 }
 
 func keyOfObject(o *render.Object) objectID {
-	group, _, _ := strings.Cut(o.APIVersion, "/")
-	return objectID{group, o.Kind, o.Metadata.Namespace, o.Metadata.Name}
+	return objectID{groupOf(o.APIVersion), o.Kind, o.Metadata.Namespace, o.Metadata.Name}
+}
+
+// groupOf is the API group of an apiVersion ("" for the core group, "v1").
+func groupOf(apiVersion string) string {
+	group, _, found := strings.Cut(apiVersion, "/")
+	if !found {
+		return ""
+	}
+	return group
 }
 
 // foreignManaged says why an object carrying the managed-by label is not
