@@ -248,7 +248,7 @@ func onlyDocument(dec *yaml.Decoder) error {
 	for n := 2; ; n++ {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {

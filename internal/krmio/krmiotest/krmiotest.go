@@ -5,6 +5,7 @@ package krmiotest
 
 import (
 	"bytes"
+	"errors"
 	"io"
 
 	"go.yaml.in/yaml/v3"
@@ -40,7 +41,7 @@ func FullParse(data []byte) (in Input, ok bool) {
 	for {
 		var next yaml.Node
 		err := dec.Decode(&next)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil || !(len(next.Content) == 0 || (len(next.Content) == 1 && next.Content[0].Kind == yaml.ScalarNode && next.Content[0].Tag == "!!null")) {
