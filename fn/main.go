@@ -8,11 +8,16 @@
 package main
 
 import (
+	"io"
 	"os"
 )
 
 // main wires the command line to cli; without arguments the binary is the
 // KRM function, reading a ResourceList on stdin.
 func main() {
-	os.Exit(cli(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	var in io.Reader = os.Stdin
+	if len(os.Args) == 1 {
+		in = &boundedStdin{r: os.Stdin} // the function: see memory.go
+	}
+	os.Exit(cli(os.Args[1:], in, os.Stdout, os.Stderr))
 }
