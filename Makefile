@@ -55,7 +55,7 @@ OCI_ARCHIVE := dist/uds-egress-fn_$(VERSION)_oci-image.tar
 # `make e2e` runs with the binary built and the tools on PATH.
 UNIT_PKGS = $(shell GOTOOLCHAIN=local CGO_ENABLED=0 go list ./... | grep -v '/e2e$$')
 
-.PHONY: build test unit e2e e2e-istio demo image image-all image-arch image-name tools clean fuzz version release-snapshot release-check release-tools e2e-release lint
+.PHONY: lint-istio build test unit e2e e2e-istio demo image image-all image-arch image-name tools clean fuzz version release-snapshot release-check release-tools e2e-release lint
 
 ## build: the function binary, bin/uds-egress-fn
 build:
@@ -163,6 +163,12 @@ GOLANGCI_LINT_VERSION := v2.15.0
 lint:
 	@$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2,$(GOLANGCI_LINT_VERSION),github.com/golangci/golangci-lint/v2/cmd/golangci-lint)
 	$(GOLANGCI_LINT) run ./...
+
+## lint-istio: the same linters over the Istio validation module (e2e/istio, its own go.mod); .ci/run runs
+## it after make e2e-istio, whose build of istioctl has compiled that module's dependencies
+lint-istio:
+	@$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2,$(GOLANGCI_LINT_VERSION),github.com/golangci/golangci-lint/v2/cmd/golangci-lint)
+	cd e2e/istio && $(GOLANGCI_LINT) run --config $(ROOT)/.golangci.yml ./...
 
 ## tools: kustomize $(KUSTOMIZE_VERSION) in bin/tools (skipped when already there)
 tools:

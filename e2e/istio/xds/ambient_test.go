@@ -13,7 +13,6 @@ import (
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"istio.io/istio/pilot/test/xdstest"
@@ -184,7 +183,7 @@ func flattenRBAC(filters []*anypb.Any, port int) ([]string, []string) {
 			return nil, []string{err.Error()}
 		}
 		var doc map[string]any
-		b, _ := protojson.MarshalOptions{UseProtoNames: false}.Marshal(msg.(proto.Message))
+		b, _ := protojson.MarshalOptions{UseProtoNames: false}.Marshal(msg)
 		if err := json.Unmarshal(b, &doc); err != nil {
 			return nil, []string{err.Error()}
 		}

@@ -1,6 +1,7 @@
 package xds
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -230,10 +231,11 @@ func (w *world) gatewayCluster(port int) string {
 func classify(r simulation.Result, clusters map[string]bool) string {
 	switch {
 	case r.Error != nil:
-		switch r.Error {
-		case simulation.ErrNoListener, simulation.ErrNoFilterChain, simulation.ErrNoVirtualHost, simulation.ErrNoRoute,
-			simulation.ErrProtocolError: // e.g. TLS sent to a port where the gateway speaks HTTP
-			return blocked
+		for _, e := range []error{simulation.ErrNoListener, simulation.ErrNoFilterChain, simulation.ErrNoVirtualHost, simulation.ErrNoRoute,
+			simulation.ErrProtocolError} { // ErrProtocolError: e.g. TLS sent to a port where the gateway speaks HTTP
+			if errors.Is(r.Error, e) {
+				return blocked
+			}
 		}
 		return "error: " + r.Error.Error()
 	case r.ClusterMatched == "BlackHoleCluster", r.VirtualHostMatched == "block_all":

@@ -119,7 +119,7 @@ func prepareCRD(crd *apiextensionsv1.CustomResourceDefinition) (*crdKind, error)
 			return nil, fmt.Errorf("version %s has no schema", v.Name)
 		}
 		internal := &apiextensionsinternal.CustomResourceValidation{}
-		if err := apiextensionsv1.Convert_v1_CustomResourceValidation_To_apiextensions_CustomResourceValidation(val, internal, nil); err != nil {
+		if err = apiextensionsv1.Convert_v1_CustomResourceValidation_To_apiextensions_CustomResourceValidation(val, internal, nil); err != nil {
 			return nil, fmt.Errorf("version %s: converting the schema: %w", v.Name, err)
 		}
 		s, err := structuralschema.NewStructural(internal.OpenAPIV3Schema)
@@ -127,7 +127,7 @@ func prepareCRD(crd *apiextensionsv1.CustomResourceDefinition) (*crdKind, error)
 			return nil, fmt.Errorf("version %s: schema is not structural: %w", v.Name, err)
 		}
 		s = s.DeepCopy()
-		if err := structuraldefaulting.PruneDefaults(s); err != nil {
+		if err = structuraldefaulting.PruneDefaults(s); err != nil {
 			return nil, fmt.Errorf("version %s: pruning defaults: %w", v.Name, err)
 		}
 		cv.structural = s

@@ -29,13 +29,13 @@ func ModuleDir(path string) (dir, version string, err error) {
 	if version == "" {
 		// Not in the build info (e.g. some test binaries): ask go list in
 		// the current module.
-		out, err := exec.Command("go", "list", "-m", "-json", path).Output()
+		out, lerr := exec.Command("go", "list", "-m", "-json", path).Output()
 		if err != nil {
-			return "", "", fmt.Errorf("cannot find the version of %s: not in build info, and go list -m failed: %v", path, err)
+			return "", "", fmt.Errorf("cannot find the version of %s: not in build info, and go list -m failed: %w", path, lerr)
 		}
 		var m struct{ Version, Dir string }
-		if err := json.Unmarshal(out, &m); err != nil {
-			return "", "", err
+		if jerr := json.Unmarshal(out, &m); jerr != nil {
+			return "", "", jerr
 		}
 		if m.Dir != "" {
 			return m.Dir, m.Version, nil
@@ -52,7 +52,7 @@ func ModuleDir(path string) (dir, version string, err error) {
 	}
 	if cache := modCache(); cache != "" {
 		d := filepath.Join(cache, escPath+"@"+escVer)
-		if st, err := os.Stat(d); err == nil && st.IsDir() {
+		if st, serr := os.Stat(d); serr == nil && st.IsDir() {
 			return d, version, nil
 		}
 	}

@@ -3,6 +3,7 @@ package hostdiff
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -131,7 +132,7 @@ items:
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	err := cmd.Run()
-	if _, exit := err.(*exec.ExitError); err != nil && !exit {
+	if err != nil && !errors.As(err, new(*exec.ExitError)) {
 		t.Fatalf("running the function: %v", err)
 	}
 	var rl struct {
@@ -144,8 +145,8 @@ items:
 			Ref      struct{ Name string } `yaml:"resourceRef"`
 		} `yaml:"results"`
 	}
-	if err := yaml.Unmarshal(out.Bytes(), &rl); err != nil {
-		t.Fatalf("%q: the function's output is not YAML: %v", host, err)
+	if uerr := yaml.Unmarshal(out.Bytes(), &rl); uerr != nil {
+		t.Fatalf("%q: the function's output is not YAML: %v", host, uerr)
 	}
 	var r run
 	perPackage := map[string]bool{}
@@ -211,7 +212,7 @@ func istioctlValidate(t *testing.T, istioctl, file string) (map[int][]string, st
 	t.Helper()
 	cmd := exec.Command(istioctl, "validate", "-f", file)
 	out, err := cmd.CombinedOutput()
-	if _, exit := err.(*exec.ExitError); err != nil && !exit {
+	if err != nil && !errors.As(err, new(*exec.ExitError)) {
 		t.Fatalf("running istioctl: %v", err)
 	}
 	rejected := map[int][]string{}

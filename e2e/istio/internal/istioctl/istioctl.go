@@ -6,10 +6,12 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -320,8 +322,10 @@ func sourceOf(ref string) string {
 	if err != nil {
 		return ""
 	}
-	var line int
-	fmt.Sscan(m[2], &line)
+	line, err := strconv.Atoi(m[2])
+	if err != nil {
+		return ""
+	}
 	lines := strings.Split(string(data), "\n")
 	if line > len(lines) {
 		line = len(lines)
@@ -344,7 +348,7 @@ func run2(bin string, args ...string) (string, string, int, error) {
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se
 	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 		return so.String(), se.String(), ee.ExitCode(), nil
 	}
 	if err != nil {

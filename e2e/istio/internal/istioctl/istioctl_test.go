@@ -41,11 +41,11 @@ func TestParseRules(t *testing.T) {
 	}
 
 	bad := filepath.Join(t.TempDir(), "bad.md")
-	os.WriteFile(bad, []byte("<!-- accepted:begin -->\n| analyze | Warn | X | y | z |\n<!-- accepted:end -->\n"), 0o644)
+	writeFile(t, bad, []byte("<!-- accepted:begin -->\n| analyze | Warn | X | y | z |\n<!-- accepted:end -->\n"), 0o644)
 	if _, err := ParseRules(bad); err == nil {
 		t.Errorf("bad level accepted")
 	}
-	os.WriteFile(bad, []byte("no markers\n"), 0o644)
+	writeFile(t, bad, []byte("no markers\n"), 0o644)
 	if _, err := ParseRules(bad); err == nil {
 		t.Errorf("missing markers accepted")
 	}
@@ -84,11 +84,18 @@ func TestDecodeMessages(t *testing.T) {
 
 func TestSourceOf(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "f.yaml")
-	os.WriteFile(p, []byte("# Flattened\n---\n# source: in.yaml:3 (document 0, items[0])\napiVersion: v1\nkind: X\n---\n# source: in.yaml:9 (document 0, items[1])\napiVersion: v1\nkind: Y\n"), 0o644)
+	writeFile(t, p, []byte("# Flattened\n---\n# source: in.yaml:3 (document 0, items[0])\napiVersion: v1\nkind: X\n---\n# source: in.yaml:9 (document 0, items[1])\napiVersion: v1\nkind: Y\n"), 0o644)
 	if got := sourceOf(p + ":9"); got != "in.yaml:9 (document 0, items[1])" {
 		t.Errorf("line 9: %q", got)
 	}
 	if got := sourceOf(p + ":4"); got != "in.yaml:3 (document 0, items[0])" {
 		t.Errorf("line 4: %q", got)
+	}
+}
+
+func writeFile(t *testing.T, name string, data []byte, perm os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(name, data, perm); err != nil {
+		t.Fatal(err)
 	}
 }
