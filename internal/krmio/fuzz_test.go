@@ -1,7 +1,6 @@
 package krmio
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
@@ -46,27 +45,9 @@ func addFuzzSeeds(f *testing.F) {
 		}
 		f.Add(in)
 		if cfg, err := os.ReadFile(filepath.Join(dir, "config.yaml")); err == nil {
-			f.Add(withFunctionConfig(in, cfg))
+			f.Add(krmiotest.WithFunctionConfig(in, cfg))
 		}
 	}
-}
-
-// withFunctionConfig appends cfg to the ResourceList in as its
-// functionConfig.
-func withFunctionConfig(in, cfg []byte) []byte {
-	var b bytes.Buffer
-	b.Write(in)
-	if !bytes.HasSuffix(in, []byte("\n")) {
-		b.WriteByte('\n')
-	}
-	b.WriteString("functionConfig:\n")
-	for _, line := range strings.Split(strings.TrimRight(string(cfg), "\n"), "\n") {
-		if line != "" {
-			b.WriteString("  ")
-		}
-		b.WriteString(line + "\n")
-	}
-	return b.Bytes()
 }
 
 // isPackage tells a UDS Package by its group and kind.

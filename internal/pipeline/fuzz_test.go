@@ -43,19 +43,7 @@ func addFuzzSeeds(f *testing.F) {
 		}
 		f.Add(in)
 		if cfg, err := os.ReadFile(filepath.Join(dir, "config.yaml")); err == nil {
-			var b bytes.Buffer
-			b.Write(in)
-			if !bytes.HasSuffix(in, []byte("\n")) {
-				b.WriteByte('\n')
-			}
-			b.WriteString("functionConfig:\n")
-			for _, line := range strings.Split(strings.TrimRight(string(cfg), "\n"), "\n") {
-				if line != "" {
-					b.WriteString("  ")
-				}
-				b.WriteString(line + "\n")
-			}
-			f.Add(b.Bytes())
+			f.Add(krmiotest.WithFunctionConfig(in, cfg))
 		}
 	}
 	for i, tc := range badInputCases() {

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -81,4 +82,23 @@ func FullParse(data []byte) (in Input, ok bool) {
 	}
 	in.Ambiguous = seen["kind"] > 1 || seen["items"] > 1 || seen["functionConfig"] > 1
 	return in, kind == "ResourceList"
+}
+
+// WithFunctionConfig appends cfg (a YAML document) to the ResourceList in
+// as its functionConfig, indented under the key: how the fuzz targets seed
+// their corpora from golden cases with a config.yaml.
+func WithFunctionConfig(in, cfg []byte) []byte {
+	var b bytes.Buffer
+	b.Write(in)
+	if !bytes.HasSuffix(in, []byte("\n")) {
+		b.WriteByte('\n')
+	}
+	b.WriteString("functionConfig:\n")
+	for _, line := range strings.Split(strings.TrimRight(string(cfg), "\n"), "\n") {
+		if line != "" {
+			b.WriteString("  ")
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.Bytes()
 }

@@ -32,19 +32,14 @@ func getChecker(t *testing.T) *checker.Checker {
 	return chk
 }
 
+// istioctlBin is istioctl.Locate, failing the test on a bad $ISTIOCTL.
 func istioctlBin(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("ISTIOCTL"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("ISTIOCTL=%s: %v", p, err)
-		}
-		return p
+	p, err := istioctl.Locate()
+	if err != nil {
+		t.Fatal(err)
 	}
-	p, _ := filepath.Abs(filepath.Join("..", "..", "..", ".cache", "bin", "istioctl"))
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	return ""
+	return p
 }
 
 func expectedRules(t *testing.T) []*istioctl.Rule {

@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/uds-egress-fn/uds-egress-fn/e2e/istio/internal/istioctl"
 )
 
 const placeholder = "placeholder.example.com"
@@ -245,19 +247,14 @@ func slicesContain(s []string, v string) bool {
 	return false
 }
 
+// istioctlBin is istioctl.Locate, failing the test on a bad $ISTIOCTL.
 func istioctlBin(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("ISTIOCTL"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("ISTIOCTL=%s: %v", p, err)
-		}
-		return p
+	p, err := istioctl.Locate()
+	if err != nil {
+		t.Fatal(err)
 	}
-	p, _ := filepath.Abs(filepath.Join("..", "..", "..", ".cache", "bin", "istioctl"))
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	return ""
+	return p
 }
 
 // functionBin is $UDS_EGRESS_FN, or the function built from this checkout.
