@@ -37,7 +37,7 @@ VERSION  ?= $(shell git describe --tags --match 'v[0-9]*.[0-9]*.[0-9]*' --dirty 
 REVISION ?= $(shell git rev-parse HEAD)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.revision=$(REVISION)
 
-# Images. IMAGE is the name fn/metadata.yaml, the examples and the docs use:
+# Images. IMAGE is the name metadata.yaml, the examples and the docs use:
 # the fully qualified release name of the newest CHANGELOG release, so kpt
 # (which prefixes a bare name with gcr.io/kpt-fn/) finds the local image.
 # `make image` tags this host's image IMAGE, $(IMAGE_REPO):$(VERSION) and
@@ -59,7 +59,7 @@ UNIT_PKGS = $(shell GOTOOLCHAIN=local CGO_ENABLED=0 go list ./... | grep -v '/e2
 
 ## build: the function binary, bin/uds-egress-fn
 build:
-	go build -ldflags='$(LDFLAGS)' -o $(BIN) ./fn
+	go build -ldflags='$(LDFLAGS)' -o $(BIN) .
 
 ## test: all tests (unit and end-to-end)
 test: unit e2e
@@ -74,7 +74,7 @@ e2e: build tools
 
 ## e2e-istio: Istio's own validation (protojson, CRD schemas + CEL, istioctl validate/analyze) of every
 ## golden and example output; istioctl is built from source once and cached in e2e/.cache
-ISTIO_CHECK_FILES = $(filter-out %/bad-input/expected.yaml %/sidecar-foreign-gateway-and-vs/expected.yaml,$(wildcard internal/pipeline/testdata/golden/*/expected.yaml)) \
+ISTIO_CHECK_FILES = $(filter-out %/bad-input/expected.yaml %/sidecar-foreign-gateway-and-vs/expected.yaml,$(wildcard fn/testdata/golden/*/expected.yaml)) \
 	examples/kustomize-ambient/expected.yaml examples/kustomize-sidecar/expected.yaml examples/kustomize-l7-ambient/expected.yaml \
 	examples/kpt-pipeline/expected.yaml examples/ci/expected.yaml \
 	examples/kustomize-istio/expected.yaml examples/argocd/expected.yaml examples/flux/rendered/egress.yaml
@@ -109,7 +109,7 @@ image-all: image
 # image-arch: $(IMAGE_REPO):$(VERSION)-$(ARCH) from a binary cross-compiled for linux/$(ARCH)
 image-arch:
 	rm -rf $(IMAGE_CONTEXT)/$(ARCH) && mkdir -p $(IMAGE_CONTEXT)/$(ARCH)
-	GOOS=linux GOARCH=$(ARCH) go build -ldflags='$(LDFLAGS)' -o $(IMAGE_CONTEXT)/$(ARCH)/uds-egress-fn ./fn
+	GOOS=linux GOARCH=$(ARCH) go build -ldflags='$(LDFLAGS)' -o $(IMAGE_CONTEXT)/$(ARCH)/uds-egress-fn .
 	printf 'nobody:x:65534:65534:nobody:/:/sbin/nologin\n' >$(IMAGE_CONTEXT)/$(ARCH)/passwd
 	printf 'nogroup:x:65534:\n' >$(IMAGE_CONTEXT)/$(ARCH)/group
 	docker build --platform linux/$(ARCH) -f Dockerfile -t $(IMAGE_REPO):$(VERSION)-$(ARCH) \
@@ -120,11 +120,11 @@ image-arch:
 image-name:
 	@echo $(IMAGE)
 
-## fuzz: each fuzz target for FUZZTIME (default 30s); crashers land in internal/krmio/testdata/fuzz and internal/pipeline/testdata/fuzz
+## fuzz: each fuzz target for FUZZTIME (default 30s); crashers land in internal/krmio/testdata/fuzz and fn/testdata/fuzz
 FUZZTIME ?= 30s
 fuzz:
 	go test ./internal/krmio -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME)
-	go test ./internal/pipeline -run='^$$' -fuzz='^FuzzPipeline$$' -fuzztime=$(FUZZTIME)
+	go test ./fn -run='^$$' -fuzz='^FuzzPipeline$$' -fuzztime=$(FUZZTIME)
 
 ## version: the version `make build` stamps into the binary
 version:

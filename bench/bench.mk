@@ -17,7 +17,7 @@ BENCH_PLOT      := docs/performance.png
 BENCH_SIZES     ?= 1000,10000,50000
 BENCH_REPS      ?= 5
 BENCH_COUNT     ?= 5
-BENCH_PKGS      := ./internal/generators/plan ./internal/generators/render ./internal/pipeline ./bench/noop
+BENCH_PKGS      := ./generators/plan ./generators/render ./fn ./bench/noop
 N               ?= 10000
 SEED            ?= 1
 

@@ -48,7 +48,7 @@ func wantLabels(t *testing.T, version string) map[string]string {
 		Description, License string
 		SourceURL            string `yaml:"sourceURL"`
 	}
-	data, err := os.ReadFile(filepath.Join(repoRoot, "fn", "metadata.yaml"))
+	data, err := os.ReadFile(filepath.Join(repoRoot, "metadata.yaml"))
 	require.NoError(t, err)
 	require.NoError(t, yaml.Unmarshal(data, &meta))
 	return map[string]string{
@@ -62,14 +62,14 @@ func wantLabels(t *testing.T, version string) map[string]string {
 	}
 }
 
-// TestImageNames: fn/metadata.yaml, the examples and the docs name the
+// TestImageNames: metadata.yaml, doc.md, the examples and the docs name the
 // image `make image` tags, and nothing names another tag of it (or the old
 // docker.io/library/ workaround).
 func TestImageNames(t *testing.T) {
 	require.Equal(t, imageRepo+":v", image[:len(imageRepo)+2], "make image-name is the fully qualified release name")
 	named := regexp.MustCompile(regexp.QuoteMeta(imageRepo) + `:v?\d[\w.-]*`)
 	uses := 0
-	for _, dir := range []string{"fn", "examples", "docs"} {
+	for _, dir := range []string{"examples", "docs"} {
 		for path, content := range readTree(t, filepath.Join(repoRoot, dir)) {
 			for _, m := range named.FindAllString(content, -1) {
 				uses++
@@ -78,15 +78,17 @@ func TestImageNames(t *testing.T) {
 			assert.NotContains(t, content, "docker.io/library/uds-egress-fn", "%s/%s", dir, path)
 		}
 	}
-	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
-	require.NoError(t, err)
-	for _, m := range named.FindAllString(string(readme), -1) {
-		uses++
-		assert.Equal(t, image, m, "README.md names another tag")
+	for _, file := range []string{"README.md", "metadata.yaml", "doc.md"} {
+		data, err := os.ReadFile(filepath.Join(repoRoot, file))
+		require.NoError(t, err)
+		for _, m := range named.FindAllString(string(data), -1) {
+			uses++
+			assert.Equal(t, image, m, "%s names another tag", file)
+		}
 	}
 	assert.GreaterOrEqual(t, uses, 8, "metadata.yaml, both container examples, the Kptfile, the CI script, --help and README use it")
 	var meta struct{ Image string }
-	data, err := os.ReadFile(filepath.Join(repoRoot, "fn", "metadata.yaml"))
+	data, err := os.ReadFile(filepath.Join(repoRoot, "metadata.yaml"))
 	require.NoError(t, err)
 	require.NoError(t, yaml.Unmarshal(data, &meta))
 	assert.Equal(t, image, meta.Image)

@@ -38,13 +38,13 @@ const (
 )
 
 // TestBadInputCatalogueStaysInTheMemoryBound runs the real binary on every
-// input of the bad-input catalogue (internal/pipeline writes them out),
+// input of the bad-input catalogue (package fn writes them out),
 // the amplification cases included: YAML aliases across items, a ports
 // list aliased by many entries, an object over 1 MiB. Each must stay in
 // the README's memory bound.
 func TestBadInputCatalogueStaysInTheMemoryBound(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command("go", "test", "-count=1", "-run", "^TestBadInputCatalogueDump$", "./internal/pipeline")
+	cmd := exec.Command("go", "test", "-count=1", "-run", "^TestBadInputCatalogueDump$", "./fn")
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(), "BADINPUT_DUMP="+dir, "GOTOOLCHAIN=local")
 	out, err := cmd.CombinedOutput()

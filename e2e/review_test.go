@@ -126,7 +126,7 @@ func runWorkflow(t *testing.T, repo, path string) (ran []string, code int) {
 				continue
 			}
 			if step.ID == "install" {
-				assert.Contains(t, step.Run, "go install \"github.com/uds-egress-fn/uds-egress-fn/fn@", "the install step builds ./fn")
+				assert.Contains(t, step.Run, "go install \"github.com/uds-egress-fn/uds-egress-fn@", "the install step installs the command at the module root")
 				assert.Contains(t, step.Run, "$RUNNER_TEMP/bin/uds-egress-fn")
 				continue
 			}

@@ -5,8 +5,8 @@
 //     (default 1k, 10k and 50k Packages), several repetitions interleaved
 //     so a change in the machine's load hits both alike: wall time, CPU time
 //     (user + system) and peak RSS from the kernel's rusage of the child;
-//   - runs the Go benchmarks of planning and rendering (internal/generators/plan,
-//     internal/generators/render) and prints their growth from 1k to 10k Packages;
+//   - runs the Go benchmarks of planning and rendering (generators/plan,
+//     generators/render) and prints their growth from 1k to 10k Packages;
 //   - times `uds-egress-fn report --format json` on the fleet and
 //     `uds-egress-fn diff --format json` between the fleet and the fleet
 //     plus one new Package (a pull request's worth of change), at the
@@ -171,7 +171,7 @@ func main() {
 
 	fnBin, noopBin := filepath.Join(*work, "uds-egress-fn"), filepath.Join(*work, "noop")
 	logf("building %s and %s", fnBin, noopBin)
-	check(goCmd("build", "-o", fnBin, "./fn"))
+	check(goCmd("build", "-o", fnBin, "."))
 	check(goCmd("build", "-o", noopBin, "./bench/noop"))
 	res.Machine.FunctionSize, res.Machine.NoopSize = fileSize(fnBin), fileSize(noopBin)
 
@@ -329,7 +329,7 @@ func goBenchmarks(count int, benchtime string) ([]GoBench, error) {
 	var stdout bytes.Buffer
 	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "^Benchmark(Build|Render)$",
 		"-count", strconv.Itoa(count), "-benchtime", benchtime,
-		"./internal/generators/plan", "./internal/generators/render")
+		"./generators/plan", "./generators/render")
 	cmd.Env = goEnv()
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(&stdout, os.Stderr), os.Stderr
 	if err := cmd.Run(); err != nil {

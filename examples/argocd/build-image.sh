@@ -18,7 +18,7 @@ kustomize_version=v5.8.2
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
 export CGO_ENABLED=0 GOTOOLCHAIN=local
-(cd "$root" && go build -ldflags='-s -w' -o "$ctx/uds-egress-fn" ./fn)
+(cd "$root" && go build -ldflags='-s -w' -o "$ctx/uds-egress-fn" .)
 GOBIN="$ctx" go install -ldflags='-s -w' "sigs.k8s.io/kustomize/kustomize/v5@$kustomize_version"
 cp "$here/plugin.yaml" "$ctx/"
 docker build -q -f "$here/Dockerfile.cmp" -t "$image" "$ctx"

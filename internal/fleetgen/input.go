@@ -5,9 +5,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/uds-egress-fn/uds-egress-fn/generators/plan"
+	"github.com/uds-egress-fn/uds-egress-fn/generators/validate"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
-	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/plan"
-	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/validate"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 

@@ -22,11 +22,11 @@ import (
 // Plain `go test` runs the golden inputs of the pipeline as seeds and every
 // file committed under testdata/fuzz/FuzzDecode/: crashers found earlier
 // (bug-*) and hand-written odd-but-valid YAML (seed-*). FuzzPipeline
-// (internal/pipeline) drives whole runs, with the bad-input catalogue as
+// (package fn) drives whole runs, with the bad-input catalogue as
 // seeds too.
 
 // goldenDir holds the pipeline's golden scenarios, used here as seeds.
-const goldenDir = "../pipeline/testdata/golden"
+const goldenDir = "../../fn/testdata/golden"
 
 // addFuzzSeeds adds the golden inputs, and each again with its
 // functionConfig.

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/plan"
-	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/render"
+	"github.com/uds-egress-fn/uds-egress-fn/generators/plan"
+	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 

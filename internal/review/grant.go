@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/plan"
+	"github.com/uds-egress-fn/uds-egress-fn/generators/plan"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/uds-egress-fn/uds-egress-fn/generators/plan"
+	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
-	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/plan"
-	"github.com/uds-egress-fn/uds-egress-fn/internal/generators/render"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 

@@ -383,7 +383,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // caseDirs lists the case directories: every reference case and every golden case.
 func caseDirs(root string) ([]string, error) {
 	var dirs []string
-	for _, sub := range []string{"internal/pipeline/testdata/reference", "internal/pipeline/testdata/golden"} {
+	for _, sub := range []string{"fn/testdata/reference", "fn/testdata/golden"} {
 		ents, err := os.ReadDir(filepath.Join(root, sub))
 		if err != nil {
 			return nil, err

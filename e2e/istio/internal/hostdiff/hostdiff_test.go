@@ -265,7 +265,7 @@ func functionBin(t *testing.T) string {
 	}
 	root, _ := filepath.Abs(filepath.Join("..", "..", "..", ".."))
 	bin := filepath.Join(t.TempDir(), "uds-egress-fn")
-	cmd := exec.Command("go", "build", "-o", bin, "./fn")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -1,0 +1,146 @@
+package fn
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/uds-egress-fn/uds-egress-fn/generators/plan"
+	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
+	"github.com/uds-egress-fn/uds-egress-fn/generators/validate"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
+)
+
+// GenerateInput is what Generate works from: the decoded Packages and what
+// the rest of the input tells the planner.
+type GenerateInput struct {
+	// Packages in input order. A Package with Unread fields was rejected
+	// while decoding; it is still validated (for the findings its readable
+	// fields give) and still holds its namespace for the
+	// one-Package-per-namespace rule.
+	Packages []schemas.Subject
+	Settings schemas.Settings
+	Env      plan.Environment
+	Options  render.Options
+}
+
+// Generate is the pure core: validate each Package, admit the fleet, plan,
+// render. It returns the generated objects and the findings about them.
+func Generate(in GenerateInput) ([]render.Object, []diag.Finding) {
+	_, objs, findings := planAndRender(in)
+	return objs, findings
+}
+
+// Plan is Generate's plan: validate, admit, plan. The review commands read
+// the plan, the same one the objects are rendered from.
+func Plan(in GenerateInput) (plan.Plan, []diag.Finding) {
+	p, _, findings := planAndRender(in)
+	return p, findings
+}
+
+func planAndRender(in GenerateInput) (plan.Plan, []render.Object, []diag.Finding) {
+	var findings []diag.Finding
+	subjects := make([]schemas.Subject, len(in.Packages))
+	rules := validate.Rules{ClusterDomain: in.Settings.ClusterDomain}
+	for i, s := range in.Packages {
+		subjects[i] = s
+		if s.Package == nil {
+			continue
+		}
+		fs := rules.Package(s)
+		if len(s.Unread) > 0 {
+			fs = notHidden(fs, s.Unread)
+			subjects[i].Package = nil
+		}
+		findings = append(findings, fs...)
+		if diag.HasErrors(fs) {
+			subjects[i].Package = nil
+		}
+	}
+	admitted, fleetFindings := admit(subjects)
+	findings = append(findings, fleetFindings...)
+	// An object too large to store rejects every Package contributing to
+	// it, and the rest is planned again: each round removes Packages and
+	// objects only shrink, so this ends (in one round in practice).
+	for {
+		p, planFindings := plan.Build(plan.Input{Packages: admitted, Settings: in.Settings, Env: in.Env})
+		objs := render.Render(p, in.Settings, in.Options)
+		tooLarge, runLevel := oversized(objs, admitted)
+		if len(tooLarge) == 0 {
+			return p, objs, append(append(findings, planFindings...), runLevel...)
+		}
+		kept := admitted[:0:0]
+		for j, s := range admitted {
+			if f, rejected := tooLarge[j]; rejected {
+				findings = append(findings, f)
+				continue
+			}
+			kept = append(kept, s)
+		}
+		admitted = kept
+	}
+}
+
+// admit applies the cross-Package rules and returns the Packages that may
+// generate objects, in input order. Subjects with a nil Package were
+// already rejected but still hold their namespace for rule 11.
+func admit(subjects []schemas.Subject) ([]schemas.Subject, []diag.Finding) {
+	refs := make([]*diag.Ref, len(subjects))
+	for i, s := range subjects {
+		refs[i] = s.Ref
+	}
+	rejected := validate.Fleet(refs)
+	var out []schemas.Subject
+	var findings []diag.Finding
+	for i, s := range subjects {
+		findings = append(findings, rejected[i]...)
+		if s.Package != nil && len(rejected[i]) == 0 {
+			out = append(out, s)
+		}
+	}
+	return out, findings
+}
+
+// notHidden drops the validation findings about a Package that fields the
+// decoder could not read may have caused: a finding inside the same allow
+// entry or at (or under) the same metadata field as a decode error, and
+// the policy-name duplicates when an entry is unreadable (its name is
+// unknown). A
+// decode error anywhere else in spec (the allow list, serviceMesh.mode)
+// changes how every entry reads, so it hides all but the metadata
+// findings; one at the object itself hides everything. apiVersion and
+// kind hide nothing.
+func notHidden(fs []diag.Finding, unread []string) []diag.Finding {
+	var out []diag.Finding
+	for _, f := range fs {
+		if !slices.ContainsFunc(unread, func(u string) bool { return hides(u, f) }) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func hides(unread string, f diag.Finding) bool {
+	const allow = "spec.network.allow["
+	path := f.Path
+	switch {
+	case unread == "apiVersion" || unread == "kind":
+		return false
+	case unread == "":
+		return true
+	case strings.HasPrefix(unread, allow) && f.Code == diag.PolicyNameTaken:
+		return true // the policy name of the unreadable entry is unknown
+	case strings.HasPrefix(unread, allow) && strings.Contains(unread[len(allow):], "]"):
+		entry := unread[:len(allow)+strings.Index(unread[len(allow):], "]")+1]
+		return within(path, entry)
+	case strings.HasPrefix(unread, "metadata"):
+		return within(path, unread)
+	default: // elsewhere in spec
+		return !strings.HasPrefix(path, "metadata")
+	}
+}
+
+// within reports whether path is prefix or a field or element under it.
+func within(path, prefix string) bool {
+	return path == prefix || strings.HasPrefix(path, prefix+".") || strings.HasPrefix(path, prefix+"[")
+}

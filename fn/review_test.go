@@ -1,0 +1,335 @@
+package fn
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/uds-egress-fn/uds-egress-fn/internal/review"
+)
+
+// runReview runs a review command in process with the function's fn.
+func runReview(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = review.Main(args, review.Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut, Analyze: Review})
+	return out.String(), errOut.String(), code
+}
+
+// TestReviewExamples checks the expected outputs of examples/review
+// (UPDATE_GOLDEN=1 rewrites them).
+func TestReviewExamples(t *testing.T) {
+	dir := filepath.Join("..", "examples", "review")
+	base, head := filepath.Join(dir, "base"), filepath.Join(dir, "head")
+	cases := []struct {
+		file string
+		args []string
+	}{
+		{"expected-report.md", []string{"report", head}},
+		{"expected-report.json", []string{"report", "--format", "json", head}},
+		{"expected-graph.md", []string{"report", "--format", "mermaid", head}},
+		{"expected-diff.md", []string{"diff", base, head}},
+		{"expected-diff.json", []string{"diff", "--format", "json", base, head}},
+		{"expected-explain.txt", []string{"explain", "AuthorizationPolicy/istio-egress-ambient/ambient-ap-backups-s3-us-east-1-amazonaws-com", head}},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			out, stderr, code := runReview(t, "", c.args...)
+			require.Equal(t, 0, code, stderr)
+			checkGolden(t, filepath.Join(dir, c.file), []byte(out))
+			if strings.HasSuffix(c.file, ".json") {
+				var v map[string]any
+				require.NoError(t, json.Unmarshal([]byte(out), &v))
+				assert.Equal(t, review.APIVersion, v["apiVersion"])
+			}
+		})
+	}
+}
+
+// TestReviewExitCodes: 0 on success even with changes, 1 on error results
+// (the output still printed), 2 on usage errors, 3 when --fail-on matches.
+func TestReviewExitCodes(t *testing.T) {
+	dir := filepath.Join("..", "examples", "review")
+	base, head := filepath.Join(dir, "base"), filepath.Join(dir, "head")
+	broken := resourceList1(`- apiVersion: uds.dev/v1alpha1
+  kind: Package
+  metadata: {name: bad, namespace: bad}
+  spec: {network: {allow: [{direction: Egress, remoteHost: "*.example.com"}]}}
+- apiVersion: uds.dev/v1alpha1
+  kind: Package
+  metadata: {name: good, namespace: good}
+  spec: {network: {allow: [{direction: Egress, remoteHost: ok.example.com, serviceAccount: app}]}}
+`)
+	cases := []struct {
+		name   string
+		stdin  string
+		args   []string
+		code   int
+		stdout string // a substring of stdout
+		stderr string // a substring of stderr
+	}{
+		{"report", "", []string{"report", head}, 0, "may reach **6 hosts**", ""},
+		{"diff with changes", "", []string{"diff", base, head}, 0, "**2 grants added**", ""},
+		{"no change", "", []string{"diff", "--fail-on", "added", base, base}, 0, "No change in egress access", ""},
+		{"fail on added", "", []string{"diff", "--fail-on", "added", base, head}, 3, "#### Added", "2 grants added"},
+		{"fail on widened", "", []string{"diff", "--fail-on=widened", base, head}, 3, "namespace-wide", "namespace-wide or Anywhere grant is added"},
+		{"narrowing does not widen", "", []string{"diff", "--fail-on", "widened", head, base}, 0, "", ""},
+		{"error results", broken, []string{"report"}, 1, "The input has 1 error result", "1 error result"},
+		{"error results in json", broken, []string{"report", "--format", "json", "-"}, 1, `"code": "host-wildcard"`, ""},
+		{"error results in diff", broken, []string{"diff", base, "-"}, 1, "The head has 1 error result", ""},
+		{"not YAML", "{{{", []string{"report"}, 1, "input-invalid", ""},
+		{"unknown format", "", []string{"report", "--format", "html", head}, 2, "", "markdown, json or mermaid"},
+		{"mermaid diff", "", []string{"diff", "--format", "mermaid", base, head}, 2, "", "markdown or json"},
+		{"unknown flag", "", []string{"report", "--colour", head}, 2, "", "flag provided but not defined"},
+		{"one side", "", []string{"diff", base}, 2, "", "BASE and HEAD"},
+		{"bad fail-on", "", []string{"diff", "--fail-on", "removed", base, head}, 2, "", "added or widened"},
+		{"fail-on on report", "", []string{"report", "--fail-on", "added", head}, 2, "", "flag of diff"},
+		{"missing path", "", []string{"report", "no/such/dir"}, 2, "", "no such file or directory"},
+		{"missing config", "", []string{"report", "--config", "no-such.yaml", head}, 2, "", "--config no-such.yaml"},
+		{"stdin twice", "", []string{"diff", "-", "-"}, 2, "", "named twice"},
+		{"explain", "", []string{"explain", "ServiceEntry/ci/runner-egress-github-com-443-tls", head}, 0, "ci/runner spec.network.allow[0]", ""},
+		{"explain a host-policy object", "", []string{"explain", "DestinationRule/istio-egress-ambient/ambient-dr-httpbin-org", filepath.Join("..", "examples", "kustomize-l7-ambient")}, 0, "hosts[0]: the host policy of httpbin.org (set in the config)", ""},
+		{"explain unknown object", "", []string{"explain", "Sidecar/ci/nope", head}, 2, "", "generates no object"},
+		{"explain bad ref", "", []string{"explain", "Sidecar/nope", head}, 2, "", "KIND/NAMESPACE/NAME"},
+		{"help", "", []string{"report", "--help"}, 0, "Exit codes", ""},
+		{"flags after paths", "", []string{"report", head, "--format", "json"}, 0, `"apiVersion": "review.uds-egress.dev/v1alpha1"`, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, stderr, code := runReview(t, c.stdin, c.args...)
+			assert.Equal(t, c.code, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
+			assert.Contains(t, out, c.stdout)
+			assert.Contains(t, stderr, c.stderr)
+		})
+	}
+}
+
+// checkReportGrants is the review property: the grants of `report --format
+// json` are exactly the identities and ports of the generated
+// AuthorizationPolicies (ambient) and the ports of the package ServiceEntries
+// (sidecar), each sidecar grant's selector has its REGISTRY_ONLY Sidecar,
+// and every source is an allow entry of a valid Package that asked for it.
+func checkReportGrants(t *testing.T, fleet []modelPackage, in string, r runResult, fail func(string, ...any)) {
+	out, stderr, code := runReview(t, in, "report", "--format", "json")
+	if (code == 1) != (len(r.rejected) > 0) || code > 1 {
+		fail("report exit code %d with %d rejected Packages: %s", code, len(r.rejected), stderr)
+	}
+	var rep review.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		fail("report JSON: %v", err)
+	}
+	fromGrants, fromObjects := map[string]bool{}, map[string]bool{}
+	sidecarSelectors := map[string]bool{}
+	for _, g := range rep.Grants {
+		switch g.Mode {
+		case review.ModeAmbient:
+			id := g.Namespace
+			if g.ServiceAccount != "" {
+				id = "cluster.local/ns/" + g.Namespace + "/sa/" + g.ServiceAccount
+			}
+			fromGrants[fmt.Sprintf("ambient|%s|%d|%s|%s", g.Host, g.Port, g.Protocol, id)] = true
+		case review.ModeSidecar:
+			fromGrants[fmt.Sprintf("sidecar|%s|%s|%d|%s", g.Namespace, g.Host, g.Port, g.Protocol)] = true
+			sidecarSelectors[g.Namespace+"|"+selectorPairs(g.Selector)] = true
+		default:
+			fail("grant with mode %q", g.Mode)
+		}
+		checkSources(fleet, r, g, fail)
+	}
+	protocols := map[string]string{} // ambient host|port -> protocol
+	for _, obj := range r.objects {
+		md := obj["metadata"].(map[string]any)
+		if obj["kind"] == "ServiceEntry" {
+			spec := obj["spec"].(map[string]any)
+			host := fmt.Sprint(spec["hosts"].([]any)[0])
+			for _, pp := range spec["ports"].([]any) {
+				m := pp.(map[string]any)
+				// Shared or package-local by label, not by namespace: a
+				// Package may live in an egress namespace.
+				labels, _ := md["labels"].(map[string]any)
+				switch labels["uds/package"] {
+				case "shared-ambient-egress-resource":
+					protocols[fmt.Sprintf("%s|%v", host, m["number"])] = fmt.Sprint(m["protocol"])
+				case "shared-egress-resource":
+				default:
+					fromObjects[fmt.Sprintf("sidecar|%s|%s|%v|%v", md["namespace"], host, m["number"], m["protocol"])] = true
+				}
+			}
+		}
+	}
+	for _, obj := range r.objects {
+		if obj["kind"] != "AuthorizationPolicy" {
+			continue
+		}
+		spec := obj["spec"].(map[string]any)
+		host := hostOfSE(r, strings.TrimPrefix(fmt.Sprint(spec["targetRefs"].([]any)[0].(map[string]any)["name"]), "ambient-se-"))
+		for _, rule := range spec["rules"].([]any) {
+			rm := rule.(map[string]any)
+			port := fmt.Sprint(rm["to"].([]any)[0].(map[string]any)["operation"].(map[string]any)["ports"].([]any)[0])
+			for _, from := range rm["from"].([]any) {
+				src := from.(map[string]any)["source"].(map[string]any)
+				for _, key := range []string{"principals", "namespaces"} {
+					list, _ := src[key].([]any)
+					for _, v := range list {
+						fromObjects[fmt.Sprintf("ambient|%s|%s|%s|%v", host, port, protocols[host+"|"+port], v)] = true
+					}
+				}
+			}
+		}
+	}
+	for k := range fromGrants {
+		if !fromObjects[k] {
+			fail("the report grants %s, which no generated object allows", k)
+		}
+	}
+	for k := range fromObjects {
+		if !fromGrants[k] {
+			fail("the objects allow %s, which the report does not list", k)
+		}
+	}
+	for _, obj := range r.objects {
+		if obj["kind"] != "Sidecar" {
+			continue
+		}
+		var sel map[string]string
+		if ws, ok := obj["spec"].(map[string]any)["workloadSelector"].(map[string]any); ok {
+			sel = map[string]string{}
+			for k, v := range ws["labels"].(map[string]any) {
+				sel[k] = fmt.Sprint(v)
+			}
+		}
+		delete(sidecarSelectors, fmt.Sprint(obj["metadata"].(map[string]any)["namespace"])+"|"+selectorPairs(sel))
+	}
+	for k := range sidecarSelectors {
+		fail("sidecar grant for %s has no REGISTRY_ONLY Sidecar with that selector", k)
+	}
+}
+
+// checkSources: every source of a grant is an entry of a valid Package of
+// the grant's namespace that names the host and port, or an Anywhere
+// participant (then the grant says anywhere).
+func checkSources(fleet []modelPackage, r runResult, g review.Grant, fail func(string, ...any)) {
+	if len(g.Sources) == 0 {
+		fail("grant %s → %s has no source", g.Identity(), g.Endpoint())
+	}
+	for _, src := range g.Sources {
+		var ns, name string
+		var i int
+		if _, err := fmt.Sscanf(strings.Replace(src, "/", " ", 1), "%s %s spec.network.allow[%d]", &ns, &name, &i); err != nil {
+			fail("source %q: %v", src, err)
+		}
+		var pkg *modelPackage
+		for j := range fleet {
+			if fleet[j].ns == ns && fleet[j].name == name && !r.rejected[ns+"/"+name] {
+				pkg = &fleet[j]
+			}
+		}
+		if pkg == nil || i >= len(pkg.entries) || ns != g.Namespace {
+			fail("source %q of %s → %s is not an entry of a valid Package of that namespace", src, g.Identity(), g.Endpoint())
+			return
+		}
+		e := pkg.entries[i]
+		if e.sa != g.ServiceAccount {
+			fail("source %q has serviceAccount %q, the grant %q", src, e.sa, g.ServiceAccount)
+		}
+		switch {
+		case e.anywhere:
+			if !g.Anywhere || (e.explicitPorts() != nil && !slices.Contains(e.explicitPorts(), g.Port)) {
+				fail("source %q is an Anywhere participant but grant %s → %s is not one of its", src, g.Identity(), g.Endpoint())
+			}
+		case e.host != g.Host || !slices.Contains(e.effectivePorts(), g.Port) || e.proto() != g.Protocol:
+			fail("source %q asked for %s %v/%s, not %s/%s", src, e.host, e.effectivePorts(), e.proto(), g.Endpoint(), g.Protocol)
+		}
+	}
+}
+
+func selectorPairs(sel map[string]string) string {
+	pairs := make([]string, 0, len(sel))
+	for k, v := range sel {
+		pairs = append(pairs, k+"="+v)
+	}
+	sort.Strings(pairs)
+	return strings.Join(pairs, ",")
+}
+
+// TestReviewReportShowsHostPolicyRules: the access report lists, on each
+// grant of a port restricted by a host policy, the methods and paths each
+// covering http rule allows; TLS ports and hosts without a policy have none.
+func TestReviewReportShowsHostPolicyRules(t *testing.T) {
+	in := string(goldenInput(t, filepath.Join("testdata", "golden", "ambient-hostpolicy-fleet-shared-host")))
+	out, stderr, code := runReview(t, in, "report", "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	var rep review.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	got := map[string]string{}
+	for _, g := range rep.Grants {
+		got[g.Identity()+" "+g.Endpoint()] = g.HTTPText()
+	}
+	assert.Equal(t, map[string]string{
+		"team-a/sa/reader httpbin.org:80":         "GET,HEAD any path",
+		"team-b/sa/writer httpbin.org:80":         "POST /post; GET /status/{*}",
+		"team-c (namespace-wide) httpbin.org:80":  "GET /status/{*}",
+		"team-c (namespace-wide) httpbin.org:443": "",
+		"scanner/sa/scanner httpbin.org:443":      "",
+	}, got)
+
+	md, _, code := runReview(t, in, "report")
+	require.Equal(t, 0, code)
+	assert.Contains(t, md, "| 80 | HTTP (POST /post; GET /status/{*}) | ambient | `team-b/sa/writer` |")
+}
+
+// The README quotes the diff of examples/review; it must stay the real one.
+func TestReadmeQuotesTheExampleDiff(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	require.NoError(t, err)
+	diff, err := os.ReadFile(filepath.Join("..", "examples", "review", "expected-diff.md"))
+	require.NoError(t, err)
+	var quoted []string
+	for _, l := range strings.Split(strings.TrimSpace(string(diff)), "\n") {
+		quoted = append(quoted, strings.TrimRight("> "+l, " "))
+	}
+	assert.Contains(t, string(readme), strings.Join(quoted, "\n")+"\n", "README 'Review a change' quotes examples/review/expected-diff.md")
+}
+
+// TestReviewReportShowsEffectiveSidecarAccess: the report shows access as
+// Istio computes it (the xDS suite in e2e/istio/xds proves the same on this
+// case): with sidecarScope namespace every pod of jenkins can use what only
+// the controller's selector asked for; with workload only the selected pods.
+func TestReviewReportShowsEffectiveSidecarAccess(t *testing.T) {
+	dir := filepath.Join("testdata", "golden", "sidecar-workload-scope")
+	in := filepath.Join(dir, "input.yaml")
+	reaches := func(args ...string) map[string]string {
+		out, stderr, code := runReview(t, "", append([]string{"report", "--format", "json"}, args...)...)
+		require.Equal(t, 0, code, stderr)
+		var r struct {
+			Grants []review.Grant `json:"grants"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(out), &r))
+		got := map[string]string{}
+		for _, g := range r.Grants {
+			if g.Namespace == "jenkins" {
+				got[g.Endpoint()+" "+g.Identity()] = g.Reach
+			}
+		}
+		return got
+	}
+	assert.Equal(t, map[string]string{
+		"registry-1.docker.io:443 jenkins (all pods; asked for {app.kubernetes.io/component=jenkins-agent})":    review.ReachNamespace,
+		"updates.jenkins.io:80 jenkins (all pods; asked for {app.kubernetes.io/component=jenkins-controller})":  review.ReachNamespace,
+		"updates.jenkins.io:443 jenkins (all pods; asked for {app.kubernetes.io/component=jenkins-controller})": review.ReachNamespace,
+	}, reaches(in))
+	assert.Equal(t, map[string]string{
+		"registry-1.docker.io:443 jenkins {app.kubernetes.io/component=jenkins-agent}":    review.ReachSelector,
+		"updates.jenkins.io:80 jenkins {app.kubernetes.io/component=jenkins-controller}":  review.ReachSelector,
+		"updates.jenkins.io:443 jenkins {app.kubernetes.io/component=jenkins-controller}": review.ReachSelector,
+	}, reaches("--config", filepath.Join(dir, "config.yaml"), in))
+}

@@ -1,0 +1,68 @@
+// Package kinds is the registry of the kinds of object the function
+// generates: one entry per kind (group, version, kind, the protobuf type its
+// spec decodes into). Detection of earlier output, the renderer, the review
+// and the Istio checks all read it; it imports nothing of ours.
+package kinds
+
+import "strings"
+
+// Kind is a kind of object the function generates.
+type Kind struct {
+	Group, Version, Kind string
+	// Proto is the full protobuf name of the istio.io/api message the
+	// object's spec strictly decodes into (networking.istio.io/v1 kinds are
+	// aliases of istio.networking.v1alpha3, security.istio.io/v1 of
+	// istio.security.v1beta1). The strict-decode tests resolve it from the
+	// protobuf registry and fail when it does not exist; the name keeps
+	// istio.io/api out of the binary.
+	Proto string
+	// NoProto says, for a kind istio.io/api has no type for, where its spec
+	// is checked instead. Exactly one of Proto and NoProto is set.
+	NoProto string
+}
+
+// APIVersion is group/version, or the version alone for the core group.
+func (k Kind) APIVersion() string {
+	if k.Group == "" {
+		return k.Version
+	}
+	return k.Group + "/" + k.Version
+}
+
+// The kinds Render emits. A new generated kind is added here (and used
+// through its variable): objects of a kind in Kinds that carry the
+// managed-by label are replaced on the next run, and the tests decode every
+// emitted object strictly by its entry.
+var (
+	ServiceEntry        = Kind{Group: "networking.istio.io", Version: "v1", Kind: "ServiceEntry", Proto: "istio.networking.v1alpha3.ServiceEntry"}
+	IstioGateway        = Kind{Group: "networking.istio.io", Version: "v1", Kind: "Gateway", Proto: "istio.networking.v1alpha3.Gateway"}
+	VirtualService      = Kind{Group: "networking.istio.io", Version: "v1", Kind: "VirtualService", Proto: "istio.networking.v1alpha3.VirtualService"}
+	DestinationRule     = Kind{Group: "networking.istio.io", Version: "v1", Kind: "DestinationRule", Proto: "istio.networking.v1alpha3.DestinationRule"}
+	Sidecar             = Kind{Group: "networking.istio.io", Version: "v1", Kind: "Sidecar", Proto: "istio.networking.v1alpha3.Sidecar"}
+	AuthorizationPolicy = Kind{Group: "security.istio.io", Version: "v1", Kind: "AuthorizationPolicy", Proto: "istio.security.v1beta1.AuthorizationPolicy"}
+	WaypointGateway     = Kind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "Gateway",
+		NoProto: "a Gateway API type, not in istio.io/api: make e2e-istio checks it against the Gateway API CRD schema"}
+	// Namespace: the egress Namespaces of the istio profile. A Namespace
+	// without the managed-by label (the user's) is never replaced.
+	Namespace = Kind{Group: "", Version: "v1", Kind: "Namespace",
+		NoProto: "core v1, not in istio.io/api: make e2e-istio decodes it strictly into k8s.io/api core/v1 Namespace and applies the cluster-scoped ObjectMeta rules"}
+)
+
+// All is the registry: every kind the function generates.
+var All = []Kind{ServiceEntry, IstioGateway, VirtualService, DestinationRule, Sidecar, AuthorizationPolicy, WaypointGateway, Namespace}
+
+// Lookup returns the registered kind of an object by the group of its
+// apiVersion and its kind (any version: an object written by an older
+// release under another version is still recognised).
+func Lookup(apiVersion, kind string) (Kind, bool) {
+	group, _, _ := strings.Cut(apiVersion, "/")
+	if !strings.Contains(apiVersion, "/") {
+		group = "" // the core group: "v1"
+	}
+	for _, k := range All {
+		if k.Group == group && k.Kind == kind {
+			return k, true
+		}
+	}
+	return Kind{}, false
+}

@@ -1,0 +1,87 @@
+package render
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
+)
+
+// Labels of the egress Namespaces in the istio profile (Solo's ambient
+// egress guide labels the egress namespace the same way).
+const (
+	DataplaneModeLabel = "istio.io/dataplane-mode"
+	UseWaypointLabel   = "istio.io/use-waypoint"
+)
+
+// pruneProtection keeps GitOps tools from deleting a generated Namespace
+// when it drops out of the output: deleting a namespace deletes everything
+// in it (the egress gateway installed with Helm, say).
+var pruneProtection = map[string]string{
+	"argocd.argoproj.io/sync-options":   "Prune=false",
+	"kustomize.toolkit.fluxcd.io/prune": "disabled",
+}
+
+// istioProfile turns the UDS operator's objects into plain-Istio ones: no
+// uds/* labels, no uds.dev/* annotations, no ownerReferences to Packages
+// (there is no Package CRD: the garbage collector would delete the objects),
+// the waypoint's parametersRef only when waypointConfigMap is set, and the
+// Namespace objects of the egress namespaces in use.
+func istioProfile(objs []Object, s schemas.Settings) []Object {
+	for i := range objs {
+		m := &objs[i].Metadata
+		for k := range m.Labels {
+			if strings.HasPrefix(k, "uds/") {
+				delete(m.Labels, k)
+			}
+		}
+		for k := range m.Annotations {
+			if strings.HasPrefix(k, "uds.dev/") {
+				delete(m.Annotations, k)
+			}
+		}
+		if len(m.Annotations) == 0 {
+			m.Annotations = nil
+		}
+		m.OwnerReferences = nil
+		if spec, ok := objs[i].Spec.(WaypointSpec); ok && !s.WaypointConfigMapSet {
+			spec.Infrastructure = nil
+			objs[i].Spec = spec
+		}
+	}
+	if s.Namespaces {
+		for _, ns := range Namespaces(objs, s) {
+			objs = append(objs, namespace(ns, s))
+		}
+	}
+	return objs
+}
+
+// Namespaces returns the egress namespaces the objects use (the ambient
+// and the gateway namespace, when an object is in them), in order.
+func Namespaces(objs []Object, s schemas.Settings) []string {
+	var out []string
+	for _, o := range objs {
+		ns := o.Metadata.Namespace
+		if o.Kind != "Namespace" && (ns == s.AmbientNamespace || ns == s.GatewayNamespace) && !slices.Contains(out, ns) {
+			out = append(out, ns)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// namespace is the Namespace object of an egress namespace. The ambient one
+// enrolls its pods (the waypoint) in ambient and points at the waypoint.
+func namespace(name string, s schemas.Settings) Object {
+	labels := map[string]string{}
+	if name == s.AmbientNamespace {
+		labels[DataplaneModeLabel] = "ambient"
+		labels[UseWaypointLabel] = s.WaypointName
+	}
+	return Object{
+		APIVersion: kinds.Namespace.APIVersion(), Kind: kinds.Namespace.Kind,
+		Metadata: Meta{Name: name, Labels: labels, Annotations: copyMap(pruneProtection)},
+	}
+}
