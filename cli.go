@@ -38,11 +38,11 @@ func commands() []command {
 	}
 }
 
-// reviewCommand runs a review command (internal/review) over the
-// function's fn.
+// reviewCommand runs a review command (internal/review), which runs the
+// function (fn.Process) over what it loads.
 func reviewCommand(name string) func(args []string, in io.Reader, out, errOut io.Writer) int {
 	return func(args []string, in io.Reader, out, errOut io.Writer) int {
-		env := review.Env{Stdin: in, Stdout: out, Stderr: errOut, Analyze: fn.Review}
+		env := review.Env{Stdin: in, Stdout: out, Stderr: errOut}
 		return review.Main(append([]string{name}, args...), env)
 	}
 }

@@ -15,8 +15,8 @@ var layers = [][]string{
 	{"schemas"},
 	{"internal/krmio", "generators/validate", "generators/plan"},
 	{"generators/render"},
-	{"internal/review"},
 	{"fn"},
+	{"internal/review"},
 	{""}, // the command, at the module root
 }
 

@@ -31,13 +31,6 @@ func Generate(in GenerateInput) ([]render.Object, []diag.Finding) {
 	return objs, findings
 }
 
-// Plan is Generate's plan: validate, admit, plan. The review commands read
-// the plan, the same one the objects are rendered from.
-func Plan(in GenerateInput) (plan.Plan, []diag.Finding) {
-	p, _, findings := planAndRender(in)
-	return p, findings
-}
-
 func planAndRender(in GenerateInput) (plan.Plan, []render.Object, []diag.Finding) {
 	var findings []diag.Finding
 	subjects := make([]schemas.Subject, len(in.Packages))

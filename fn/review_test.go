@@ -1,27 +1,34 @@
-package fn
+package fn_test
 
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/uds-egress-fn/uds-egress-fn/fn"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/review"
 )
 
-// runReview runs a review command in process with the function's fn.
+// The review commands import fn, so fn's own tests reach them through
+// fn.ReviewMain, set here (this external test package may import both).
+func init() {
+	fn.ReviewMain = func(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+		return review.Main(args, review.Env{Stdin: stdin, Stdout: stdout, Stderr: stderr})
+	}
+}
+
+// runReview runs a review command in process.
 func runReview(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = review.Main(args, review.Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut, Analyze: Review})
+	code = review.Main(args, review.Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut})
 	return out.String(), errOut.String(), code
 }
 
@@ -45,7 +52,7 @@ func TestReviewExamples(t *testing.T) {
 		t.Run(c.file, func(t *testing.T) {
 			out, stderr, code := runReview(t, "", c.args...)
 			require.Equal(t, 0, code, stderr)
-			checkGolden(t, filepath.Join(dir, c.file), []byte(out))
+			fn.CheckGolden(t, filepath.Join(dir, c.file), []byte(out))
 			if strings.HasSuffix(c.file, ".json") {
 				var v map[string]any
 				require.NoError(t, json.Unmarshal([]byte(out), &v))
@@ -60,7 +67,8 @@ func TestReviewExamples(t *testing.T) {
 func TestReviewExitCodes(t *testing.T) {
 	dir := filepath.Join("..", "examples", "review")
 	base, head := filepath.Join(dir, "base"), filepath.Join(dir, "head")
-	broken := resourceList1(`- apiVersion: uds.dev/v1alpha1
+	missingNS := filepath.Join("testdata", "golden", "expected-namespaces-missing")
+	broken := fn.ResourceList1(`- apiVersion: uds.dev/v1alpha1
   kind: Package
   metadata: {name: bad, namespace: bad}
   spec: {network: {allow: [{direction: Egress, remoteHost: "*.example.com"}]}}
@@ -100,6 +108,10 @@ func TestReviewExitCodes(t *testing.T) {
 		{"explain a host-policy object", "", []string{"explain", "DestinationRule/istio-egress-ambient/ambient-dr-httpbin-org", filepath.Join("..", "examples", "kustomize-l7-ambient")}, 0, "hosts[0]: the host policy of httpbin.org (set in the config)", ""},
 		{"explain unknown object", "", []string{"explain", "Sidecar/ci/nope", head}, 2, "", "generates no object"},
 		{"explain bad ref", "", []string{"explain", "Sidecar/nope", head}, 2, "", "KIND/NAMESPACE/NAME"},
+		// Every step of the function runs (issue 18): the ownership guard
+		// of expectedNamespaces is an error in the report and in diff.
+		{"ownership guard", "", []string{"report", "--format", "json", "--config", filepath.Join(missingNS, "config.yaml"), filepath.Join(missingNS, "input.yaml")}, 1, `"code": "expected-namespace-missing"`, "2 error results"},
+		{"ownership guard in diff", "", []string{"diff", "--fail-on", "widened", "--config", filepath.Join(missingNS, "config.yaml"), filepath.Join(missingNS, "input.yaml"), filepath.Join(missingNS, "input.yaml")}, 1, "expected-namespace-missing", "BASE or HEAD has 4 error results"},
 		{"help", "", []string{"report", "--help"}, 0, "Exit codes", ""},
 		{"flags after paths", "", []string{"report", head, "--format", "json"}, 0, `"apiVersion": "review.uds-egress.dev/v1alpha1"`, ""},
 	}
@@ -113,159 +125,11 @@ func TestReviewExitCodes(t *testing.T) {
 	}
 }
 
-// checkReportGrants is the review property: the grants of `report --format
-// json` are exactly the identities and ports of the generated
-// AuthorizationPolicies (ambient) and the ports of the package ServiceEntries
-// (sidecar), each sidecar grant's selector has its REGISTRY_ONLY Sidecar,
-// and every source is an allow entry of a valid Package that asked for it.
-func checkReportGrants(t *testing.T, fleet []modelPackage, in string, r runResult, fail func(string, ...any)) {
-	out, stderr, code := runReview(t, in, "report", "--format", "json")
-	if (code == 1) != (len(r.rejected) > 0) || code > 1 {
-		fail("report exit code %d with %d rejected Packages: %s", code, len(r.rejected), stderr)
-	}
-	var rep review.Report
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		fail("report JSON: %v", err)
-	}
-	fromGrants, fromObjects := map[string]bool{}, map[string]bool{}
-	sidecarSelectors := map[string]bool{}
-	for _, g := range rep.Grants {
-		switch g.Mode {
-		case review.ModeAmbient:
-			id := g.Namespace
-			if g.ServiceAccount != "" {
-				id = "cluster.local/ns/" + g.Namespace + "/sa/" + g.ServiceAccount
-			}
-			fromGrants[fmt.Sprintf("ambient|%s|%d|%s|%s", g.Host, g.Port, g.Protocol, id)] = true
-		case review.ModeSidecar:
-			fromGrants[fmt.Sprintf("sidecar|%s|%s|%d|%s", g.Namespace, g.Host, g.Port, g.Protocol)] = true
-			sidecarSelectors[g.Namespace+"|"+selectorPairs(g.Selector)] = true
-		default:
-			fail("grant with mode %q", g.Mode)
-		}
-		checkSources(fleet, r, g, fail)
-	}
-	protocols := map[string]string{} // ambient host|port -> protocol
-	for _, obj := range r.objects {
-		md := obj["metadata"].(map[string]any)
-		if obj["kind"] == "ServiceEntry" {
-			spec := obj["spec"].(map[string]any)
-			host := fmt.Sprint(spec["hosts"].([]any)[0])
-			for _, pp := range spec["ports"].([]any) {
-				m := pp.(map[string]any)
-				// Shared or package-local by label, not by namespace: a
-				// Package may live in an egress namespace.
-				labels, _ := md["labels"].(map[string]any)
-				switch labels["uds/package"] {
-				case "shared-ambient-egress-resource":
-					protocols[fmt.Sprintf("%s|%v", host, m["number"])] = fmt.Sprint(m["protocol"])
-				case "shared-egress-resource":
-				default:
-					fromObjects[fmt.Sprintf("sidecar|%s|%s|%v|%v", md["namespace"], host, m["number"], m["protocol"])] = true
-				}
-			}
-		}
-	}
-	for _, obj := range r.objects {
-		if obj["kind"] != "AuthorizationPolicy" {
-			continue
-		}
-		spec := obj["spec"].(map[string]any)
-		host := hostOfSE(r, strings.TrimPrefix(fmt.Sprint(spec["targetRefs"].([]any)[0].(map[string]any)["name"]), "ambient-se-"))
-		for _, rule := range spec["rules"].([]any) {
-			rm := rule.(map[string]any)
-			port := fmt.Sprint(rm["to"].([]any)[0].(map[string]any)["operation"].(map[string]any)["ports"].([]any)[0])
-			for _, from := range rm["from"].([]any) {
-				src := from.(map[string]any)["source"].(map[string]any)
-				for _, key := range []string{"principals", "namespaces"} {
-					list, _ := src[key].([]any)
-					for _, v := range list {
-						fromObjects[fmt.Sprintf("ambient|%s|%s|%s|%v", host, port, protocols[host+"|"+port], v)] = true
-					}
-				}
-			}
-		}
-	}
-	for k := range fromGrants {
-		if !fromObjects[k] {
-			fail("the report grants %s, which no generated object allows", k)
-		}
-	}
-	for k := range fromObjects {
-		if !fromGrants[k] {
-			fail("the objects allow %s, which the report does not list", k)
-		}
-	}
-	for _, obj := range r.objects {
-		if obj["kind"] != "Sidecar" {
-			continue
-		}
-		var sel map[string]string
-		if ws, ok := obj["spec"].(map[string]any)["workloadSelector"].(map[string]any); ok {
-			sel = map[string]string{}
-			for k, v := range ws["labels"].(map[string]any) {
-				sel[k] = fmt.Sprint(v)
-			}
-		}
-		delete(sidecarSelectors, fmt.Sprint(obj["metadata"].(map[string]any)["namespace"])+"|"+selectorPairs(sel))
-	}
-	for k := range sidecarSelectors {
-		fail("sidecar grant for %s has no REGISTRY_ONLY Sidecar with that selector", k)
-	}
-}
-
-// checkSources: every source of a grant is an entry of a valid Package of
-// the grant's namespace that names the host and port, or an Anywhere
-// participant (then the grant says anywhere).
-func checkSources(fleet []modelPackage, r runResult, g review.Grant, fail func(string, ...any)) {
-	if len(g.Sources) == 0 {
-		fail("grant %s → %s has no source", g.Identity(), g.Endpoint())
-	}
-	for _, src := range g.Sources {
-		var ns, name string
-		var i int
-		if _, err := fmt.Sscanf(strings.Replace(src, "/", " ", 1), "%s %s spec.network.allow[%d]", &ns, &name, &i); err != nil {
-			fail("source %q: %v", src, err)
-		}
-		var pkg *modelPackage
-		for j := range fleet {
-			if fleet[j].ns == ns && fleet[j].name == name && !r.rejected[ns+"/"+name] {
-				pkg = &fleet[j]
-			}
-		}
-		if pkg == nil || i >= len(pkg.entries) || ns != g.Namespace {
-			fail("source %q of %s → %s is not an entry of a valid Package of that namespace", src, g.Identity(), g.Endpoint())
-			return
-		}
-		e := pkg.entries[i]
-		if e.sa != g.ServiceAccount {
-			fail("source %q has serviceAccount %q, the grant %q", src, e.sa, g.ServiceAccount)
-		}
-		switch {
-		case e.anywhere:
-			if !g.Anywhere || (e.explicitPorts() != nil && !slices.Contains(e.explicitPorts(), g.Port)) {
-				fail("source %q is an Anywhere participant but grant %s → %s is not one of its", src, g.Identity(), g.Endpoint())
-			}
-		case e.host != g.Host || !slices.Contains(e.effectivePorts(), g.Port) || e.proto() != g.Protocol:
-			fail("source %q asked for %s %v/%s, not %s/%s", src, e.host, e.effectivePorts(), e.proto(), g.Endpoint(), g.Protocol)
-		}
-	}
-}
-
-func selectorPairs(sel map[string]string) string {
-	pairs := make([]string, 0, len(sel))
-	for k, v := range sel {
-		pairs = append(pairs, k+"="+v)
-	}
-	sort.Strings(pairs)
-	return strings.Join(pairs, ",")
-}
-
 // TestReviewReportShowsHostPolicyRules: the access report lists, on each
 // grant of a port restricted by a host policy, the methods and paths each
 // covering http rule allows; TLS ports and hosts without a policy have none.
 func TestReviewReportShowsHostPolicyRules(t *testing.T) {
-	in := string(goldenInput(t, filepath.Join("testdata", "golden", "ambient-hostpolicy-fleet-shared-host")))
+	in := string(fn.GoldenInput(t, filepath.Join("testdata", "golden", "ambient-hostpolicy-fleet-shared-host")))
 	out, stderr, code := runReview(t, in, "report", "--format", "json")
 	require.Equal(t, 0, code, stderr)
 	var rep review.Report

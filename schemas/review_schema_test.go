@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/uds-egress-fn/uds-egress-fn/fn"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/review"
 )
@@ -70,7 +71,7 @@ func TestReviewSchemaValidatesOutputs(t *testing.T) {
 		docs[f] = data
 	}
 	// A report with every kind of result field, and an empty diff.
-	r := review.NewReport(review.Analysis{Findings: []diag.Finding{
+	r := review.NewReport(fn.Output{Findings: []diag.Finding{
 		diag.New(diag.HostWildcard, &diag.Ref{Kind: "Package", Name: "a", Namespace: "b", File: "p.yaml", Position: 2}, "spec.network.allow[0].remoteHost", "wildcard"),
 		{Severity: diag.Error, Code: diag.ConfigInvalid, Scope: diag.ScopeConfig, Path: "spec.trustDomain", Message: "functionConfig: bad"},
 		diag.New(diag.InputInvalid, nil, "", "not YAML"),

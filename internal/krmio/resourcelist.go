@@ -31,6 +31,8 @@ type ResourceList struct {
 	// budget is what alias expansion may still copy in this run; every
 	// item and the functionConfig draw on it.
 	budget *int
+	// whole, when set, replaces the full parse of data (Joined).
+	whole func() (*ResourceList, error)
 }
 
 // SelfContained is the package function drawing on the run's alias budget.
@@ -97,7 +99,11 @@ func (rl *ResourceList) Use(use func(*ResourceList) error) (*ResourceList, error
 	if !errors.Is(err, ErrNeedFullParse) {
 		return rl, err
 	}
-	full, err := parseWhole(rl.data)
+	parse := func() (*ResourceList, error) { return parseWhole(rl.data) }
+	if rl.whole != nil {
+		parse = rl.whole
+	}
+	full, err := parse()
 	if err != nil {
 		return nil, err
 	}

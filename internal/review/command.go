@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/fn"
 )
 
 // Exit codes of the review commands.
@@ -22,14 +22,10 @@ const (
 // Commands are the subcommands this package runs.
 var Commands = []string{"report", "diff", "explain"}
 
-// Analyzer runs the function's pipeline over an input.
-type Analyzer func(in *Input) Analysis
-
 // Env is what a command runs with.
 type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
-	Analyze        Analyzer
 }
 
 // Usage is the help of the review commands.
@@ -134,23 +130,23 @@ func usage(env Env, format string, args ...any) int {
 	return ExitUsage
 }
 
-// analyze loads and analyzes one side. A usage error (a PATH that is not
-// there) is returned; any other load problem becomes an input-invalid
-// result, so the output still prints and says so.
-func analyze(env Env, l *Loader, paths []string, config string) (Analysis, error) {
+// analyze loads one side and runs the function over it (Process). A usage
+// error (a PATH that is not there) is returned; any other load problem
+// becomes an input-invalid result, so the output still prints and says so.
+func analyze(l *Loader, paths []string, config string) (fn.Output, error) {
 	in, err := l.Load(paths, config)
 	var ue UsageError
 	if errors.As(err, &ue) {
-		return Analysis{}, err
+		return fn.Output{}, err
 	}
 	if err != nil {
-		return Analysis{Findings: []diag.Finding{diag.New(diag.InputInvalid, nil, "", "%v", err)}}, nil
+		return fn.Failed(err), nil
 	}
-	return env.Analyze(in), nil
+	return Process(in), nil
 }
 
 func runReport(env Env, paths []string, config, format string) int {
-	a, err := analyze(env, &Loader{Stdin: env.Stdin}, paths, config)
+	a, err := analyze(&Loader{Stdin: env.Stdin}, paths, config)
 	if err != nil {
 		return usage(env, "%v", err)
 	}
@@ -176,7 +172,7 @@ func runDiff(env Env, basePath, headPath, config, format, failOn string) int {
 	l := &Loader{Stdin: env.Stdin}
 	var reports [2]Report
 	for i, side := range []string{basePath, headPath} {
-		a, err := analyze(env, l, []string{side}, config)
+		a, err := analyze(l, []string{side}, config)
 		if err != nil {
 			return usage(env, "%s: %v", []string{"BASE", "HEAD"}[i], err)
 		}
@@ -208,7 +204,7 @@ func runDiff(env Env, basePath, headPath, config, format, failOn string) int {
 }
 
 func runExplain(env Env, ref ObjectRef, paths []string, config string) int {
-	a, err := analyze(env, &Loader{Stdin: env.Stdin}, paths, config)
+	a, err := analyze(&Loader{Stdin: env.Stdin}, paths, config)
 	if err != nil {
 		return usage(env, "%v", err)
 	}
@@ -219,7 +215,7 @@ func runExplain(env Env, ref ObjectRef, paths []string, config string) int {
 	}
 	if !found {
 		var names []string
-		for _, o := range a.Objects() {
+		for o := range a.Objects {
 			names = append(names, fmt.Sprintf("%s/%s/%s", o.Kind, o.Metadata.Namespace, o.Metadata.Name))
 		}
 		msg := "the input generates no object " + fmt.Sprintf("%s/%s/%s", ref.Kind, ref.Namespace, ref.Name)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/uds-egress-fn/uds-egress-fn/fn"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/plan"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
@@ -42,8 +43,8 @@ type setting struct {
 // Explain writes which Packages and allow entries produced the object and
 // which config settings shaped it. It returns false when the analysis has
 // no such object.
-func Explain(w io.Writer, a Analysis, ref ObjectRef) (bool, error) {
-	objects := a.Objects()
+func Explain(w io.Writer, a fn.Output, ref ObjectRef) (bool, error) {
+	objects := slices.Collect(a.Objects)
 	var found []*render.Object
 	for i := range objects {
 		if ref.matches(&objects[i]) {
@@ -58,7 +59,7 @@ func Explain(w io.Writer, a Analysis, ref ObjectRef) (bool, error) {
 	return len(found) > 0, err
 }
 
-func explainObject(b *strings.Builder, a Analysis, o *render.Object) {
+func explainObject(b *strings.Builder, a fn.Output, o *render.Object) {
 	s := a.Settings
 	fmt.Fprintf(b, "%s %s/%s (%s)\n", o.Kind, o.Metadata.Namespace, o.Metadata.Name, o.APIVersion)
 	grants := Grants(a.Plan, s)

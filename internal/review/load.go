@@ -143,7 +143,10 @@ func (l *Loader) loadPath(p string) (Part, *foundConfig, error) {
 }
 
 // parseBytes reads one file or stdin: a ResourceList, a multi-document
-// stream or single objects.
+// stream or single objects. Input that names itself a ResourceList is read
+// by the function's own reader (krmio), so it is refused exactly when the
+// function refuses it; input that holds no object at all is refused too
+// (a pipe whose producer failed must not read as "no access").
 func parseBytes(name string, data []byte) (Part, error) {
 	if looksLikeResourceList(data) {
 		return Part{Name: name, ResourceList: data}, nil
@@ -152,30 +155,22 @@ func parseBytes(name string, data []byte) (Part, error) {
 	if err != nil {
 		return Part{}, fmt.Errorf("%s: %v", name, err)
 	}
+	if len(objs) == 0 {
+		return Part{}, fmt.Errorf("%s: the input is empty (no object in it); review a ResourceList, a stream of objects (kustomize build) or a directory", name)
+	}
 	return Part{Name: name, Objects: objs}, nil
 }
 
-// looksLikeResourceList is true for one document whose top-level kind is
-// ResourceList, the shape kpt, kustomize and this function write. Anything
-// else goes through the stream parser, which also unwraps a ResourceList.
+// looksLikeResourceList is true when a top-level line of the input says
+// kind: ResourceList, the shape kpt, kustomize and this function write.
+// Anything else goes through the stream parser.
 func looksLikeResourceList(data []byte) bool {
-	content, kind := false, false
 	for line := range bytes.Lines(data) {
-		line = bytes.TrimRight(line, " \t\r\n")
-		switch {
-		case bytes.HasPrefix(line, []byte("---")) || bytes.HasPrefix(line, []byte("...")):
-			if content {
-				return false
-			}
-		case len(line) == 0 || line[0] == '#':
-		default:
-			content = true
-			if string(line) == "kind: ResourceList" {
-				kind = true
-			}
+		if string(bytes.TrimRight(line, " \t\r\n")) == "kind: ResourceList" {
+			return true
 		}
 	}
-	return kind
+	return false
 }
 
 // parseStream reads YAML documents: each is an object, a List (its items)

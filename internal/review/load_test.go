@@ -78,12 +78,10 @@ func TestLoadFormats(t *testing.T) {
 		"single object":         {stdin: pkgA, objects: []string{"Package/a"}},
 		"List":                  {stdin: "apiVersion: v1\nkind: List\nitems:\n- " + strings.ReplaceAll(strings.TrimSpace(pkgB), "\n", "\n  ") + "\n", objects: []string{"Package/b"}},
 		"ResourceList":          {stdin: rl, rl: true},
-		"ResourceList in a stream, with its functionConfig": {
-			stdin:   pkgB + "---\n" + rl + "functionConfig:\n  " + strings.ReplaceAll(strings.TrimSpace(egressConfig), "\n", "\n  ") + "\n",
-			objects: []string{"Package/b", "Package/a"}, config: "example.org",
-		},
+		// A ResourceList among other documents goes to the function's
+		// reader, which refuses it as the function does (Process says so).
+		"ResourceList in a stream":             {stdin: pkgB + "---\n" + rl, rl: true},
 		"an EgressConfig object is the config": {stdin: pkgA + "---\n" + egressConfig, objects: []string{"Package/a"}, config: "example.org"},
-		"empty documents":                      {stdin: "---\n---\n# nothing\n", objects: nil},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -103,6 +101,7 @@ func TestLoadErrors(t *testing.T) {
 		"two-configs/b.yaml": strings.Replace(egressConfig, "example.org", "other.org", 1),
 		"scalar.yaml":        "just text\n",
 		"bad.yaml":           "a: [\n",
+		"empty.yaml":         "---\n---\n# nothing\n",
 	})
 	cases := map[string]struct {
 		paths []string
@@ -113,6 +112,7 @@ func TestLoadErrors(t *testing.T) {
 		"stdin twice":       {[]string{"-", "-"}, true, "named twice"},
 		"not an object":     {[]string{filepath.Join(dir, "scalar.yaml")}, false, "not a Kubernetes object"},
 		"not YAML":          {[]string{filepath.Join(dir, "bad.yaml")}, false, "not valid YAML"},
+		"empty":             {[]string{filepath.Join(dir, "empty.yaml")}, false, "the input is empty"},
 		"two configs":       {[]string{filepath.Join(dir, "two-configs")}, false, "two different function configs"},
 		"two configs again": {[]string{filepath.Join(dir, "two-configs", "a.yaml"), filepath.Join(dir, "two-configs", "b.yaml")}, false, "two different function configs"},
 	}
@@ -240,7 +240,7 @@ metadata:
 func TestLooksLikeResourceList(t *testing.T) {
 	assert.True(t, looksLikeResourceList([]byte("# c\napiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n")))
 	assert.True(t, looksLikeResourceList([]byte("---\nkind: ResourceList\n")))
-	assert.False(t, looksLikeResourceList([]byte("kind: ResourceList\n---\nkind: Package\n")))
+	assert.True(t, looksLikeResourceList([]byte("kind: ResourceList\n---\nkind: Package\n")), "the function's reader refuses it")
 	assert.False(t, looksLikeResourceList([]byte("kind: Package\nspec:\n  kind: ResourceList\n")))
 }
 

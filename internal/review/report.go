@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/uds-egress-fn/uds-egress-fn/generators/plan"
-	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
+	"github.com/uds-egress-fn/uds-egress-fn/fn"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
-	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
 // APIVersion versions the JSON of reports and diffs; the JSON Schema is
@@ -19,25 +17,6 @@ const (
 	KindReport = "AccessReport"
 	KindDiff   = "AccessDiff"
 )
-
-// Analysis is what the function computes for one input: the plan, the
-// settings it was made with, the findings, and the rendered objects.
-type Analysis struct {
-	Plan     plan.Plan
-	Settings schemas.Settings
-	Findings []diag.Finding
-	// Render returns the objects the plan renders to (nil: none); only
-	// explain needs them.
-	Render func() []render.Object
-}
-
-// Objects renders the analysis' objects.
-func (a Analysis) Objects() []render.Object {
-	if a.Render == nil {
-		return nil
-	}
-	return a.Render()
-}
 
 // Result is one result of the function, flattened for a report.
 type Result struct {
@@ -58,8 +37,8 @@ type Report struct {
 	Results    []Result `json:"results"`
 }
 
-// NewReport builds the report of an analysis.
-func NewReport(a Analysis) Report {
+// NewReport builds the report of a run of the function.
+func NewReport(a fn.Output) Report {
 	return Report{
 		APIVersion: APIVersion, Kind: KindReport,
 		Grants:  nonNil(Grants(a.Plan, a.Settings)),
