@@ -18,7 +18,7 @@ func TestLicenseMatchesMetadata(t *testing.T) {
 	var meta struct{ License string }
 	require.NoError(t, yaml.Unmarshal(docMetadata, &meta))
 	require.Equal(t, "Apache-2.0", meta.License)
-	license, err := os.ReadFile("../LICENSE")
+	license, err := os.ReadFile("LICENSE")
 	require.NoError(t, err, "the repository has a LICENSE file")
 	text := string(license)
 	assert.Contains(t, text, "Apache License\n                           Version 2.0, January 2004")
@@ -31,7 +31,7 @@ func TestLicenseMatchesMetadata(t *testing.T) {
 // link definition at the bottom, and only the standard change types. The
 // Makefile reads the newest release heading for untagged versions.
 func TestChangelogFormat(t *testing.T) {
-	data, err := os.ReadFile("../CHANGELOG.md")
+	data, err := os.ReadFile("CHANGELOG.md")
 	require.NoError(t, err)
 	text := string(data)
 	headings := regexp.MustCompile(`(?m)^## (.*)$`).FindAllStringSubmatch(text, -1)
@@ -56,7 +56,7 @@ func TestChangelogFormat(t *testing.T) {
 
 // The README states the versioning policy and what counts as breaking.
 func TestReadmeVersioningPolicy(t *testing.T) {
-	data, err := os.ReadFile("../README.md")
+	data, err := os.ReadFile("README.md")
 	require.NoError(t, err)
 	_, section, found := strings.Cut(string(data), "\n## Versioning\n")
 	require.True(t, found, "README has a Versioning section")
