@@ -55,11 +55,17 @@ OCI_ARCHIVE := dist/uds-egress-fn_$(VERSION)_oci-image.tar
 # `make e2e` runs with the binary built and the tools on PATH.
 UNIT_PKGS = $(shell GOTOOLCHAIN=local CGO_ENABLED=0 go list ./... | grep -v '/e2e$$')
 
-.PHONY: lint-istio build test unit e2e e2e-istio demo image image-all image-arch image-name tools clean fuzz version release-snapshot release-check release-tools e2e-release lint
+.PHONY: lint-istio build install test unit e2e e2e-istio demo image image-all image-arch image-name tools clean fuzz version release-snapshot release-check release-tools e2e-release lint
 
 ## build: the function binary, bin/uds-egress-fn
 build:
 	go build -ldflags='$(LDFLAGS)' -o $(BIN) .
+
+## install: bin/uds-egress-fn into $(PREFIX)/bin (default PREFIX=/usr/local)
+PREFIX ?= /usr/local
+install: build
+	install -d "$(DESTDIR)$(PREFIX)/bin"
+	install -m 0755 $(BIN) "$(DESTDIR)$(PREFIX)/bin/uds-egress-fn"
 
 ## test: all tests (unit and end-to-end)
 test: unit e2e

@@ -54,12 +54,13 @@ func TestChangelogFormat(t *testing.T) {
 	}
 }
 
-// The README states the versioning policy and what counts as breaking.
-func TestReadmeVersioningPolicy(t *testing.T) {
-	data, err := os.ReadFile("README.md")
+// docs/releasing.md states the versioning policy and what counts as
+// breaking.
+func TestVersioningPolicy(t *testing.T) {
+	data, err := os.ReadFile("docs/releasing.md")
 	require.NoError(t, err)
 	_, section, found := strings.Cut(string(data), "\n## Versioning\n")
-	require.True(t, found, "README has a Versioning section")
+	require.True(t, found, "docs/releasing.md has a Versioning section")
 	section, _, _ = strings.Cut(section, "\n## ")
 	for _, s := range []string{"Semantic Versioning", "CHANGELOG.md", "**output shape**", "**result codes**", "**config keys**", "--version"} {
 		assert.Contains(t, section, s)

@@ -79,6 +79,10 @@ func TestHelpExamples(t *testing.T) {
 				kustomize(t)
 			case "kpt":
 				kpt(t)
+				if strings.Contains(ex.command, "render") { // the Kptfile runs the image
+					requireDocker(t)
+					buildImage(t)
+				}
 			case "docker":
 				requireDocker(t)
 				buildImage(t)

@@ -73,14 +73,14 @@ func keys(m map[string]map[string]any) []string {
 	return out
 }
 
-// TestReadmeQuotesTheL7Example: the README's "L7 egress (ambient)" section
-// shows exactly the httpbin.org objects of examples/kustomize-l7-ambient.
-func TestReadmeQuotesTheL7Example(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+// TestDocQuotesTheL7Example: docs/l7-egress.md shows exactly the
+// httpbin.org objects of examples/kustomize-l7-ambient.
+func TestDocQuotesTheL7Example(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "docs", "l7-egress.md"))
 	require.NoError(t, err)
 	const lead = "httpbin.org (the other host of the example, without a policy, is unchanged):\n\n```yaml\n"
 	_, block, ok := strings.Cut(string(readme), lead)
-	require.True(t, ok, "README: the L7 example block is missing")
+	require.True(t, ok, "docs/l7-egress.md: the L7 example block is missing")
 	block, _, _ = strings.Cut(block, "\n```")
 	expected, err := os.ReadFile(example("kustomize-l7-ambient", "expected.yaml"))
 	require.NoError(t, err)

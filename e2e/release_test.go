@@ -44,6 +44,20 @@ func TestReleaseSnapshot(t *testing.T) {
 	dist := filepath.Join(repoRoot, "dist")
 	sums := readChecksums(t, filepath.Join(dist, "checksums.txt"))
 
+	t.Run("install-archive block", func(t *testing.T) {
+		// The docs' archive install, as written, with the release URL
+		// pointed at dist/ (curl reads file:// URLs) and the version at the
+		// snapshot's; HOME is a temporary directory.
+		home := t.TempDir()
+		o := runDocBlock(t, "install-archive", home, []string{"HOME=" + home},
+			"v=0.1.0 ", "v="+plain+" ",
+			"https://github.com/uds-egress-fn/uds-egress-fn/releases/download/v$v", "file://"+dist)
+		require.Zero(t, o.Code, "%s\n%s", o.Stdout, o.Stderr)
+		assert.Contains(t, o.Stdout, "uds-egress-fn_"+plain+"_linux_amd64.tar.gz: OK", "sha256sum checked the archive")
+		v := succeed(t, home, nil, filepath.Join(home, ".local", "bin", "uds-egress-fn"), "--version")
+		assert.Contains(t, v.Stdout, version)
+	})
+
 	type target struct{ os, arch string }
 	targets := []target{{"linux", "amd64"}, {"linux", "arm64"}, {"darwin", "amd64"}, {"darwin", "arm64"}}
 	assert.Len(t, sums, 2*len(targets), "checksums.txt lists an archive and an SBOM per target, nothing else")

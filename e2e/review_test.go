@@ -206,18 +206,15 @@ func TestPRCommentWorkflow(t *testing.T) {
 	})
 }
 
-// TestGitRecipe runs the README's git recipes (the shell blocks after the
-// <!-- test: git-recipe-... --> markers) in a repository on branch pr.
+// TestGitRecipe runs the git recipes of docs/review.md (the shell blocks
+// after the <!-- test: git-recipe-... --> markers) in a repository on
+// branch pr.
 func TestGitRecipe(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
-	require.NoError(t, err)
 	want, err := os.ReadFile(example("review", "expected-diff.md"))
 	require.NoError(t, err)
 	for _, name := range []string{"git-recipe-dir", "git-recipe-file"} {
 		t.Run(name, func(t *testing.T) {
-			_, rest, ok := strings.Cut(string(readme), "<!-- test: "+name+" -->\n```bash\n")
-			require.True(t, ok, "README has no %s block", name)
-			script, _, _ := strings.Cut(rest, "```")
+			script := docBlock(t, name)
 			repo := fleetRepo(t, example("review", "head"))
 			cmd := exec.Command("bash", "--noprofile", "--norc", "-euo", "pipefail", "-c", script)
 			cmd.Dir = repo

@@ -10,28 +10,40 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The README's catalogue must list every code with its severity, and no
-// code that does not exist.
-func TestReadmeCataloguesEveryCode(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	require.NoError(t, err)
-	text := string(readme)
+// catalogueMarkdown is the code table of docs/result-codes.md, generated
+// from Catalogue.
+func catalogueMarkdown(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("| code | severity | meaning |\n|---|---|---|\n")
 	seen := map[Code]bool{}
 	for _, e := range Catalogue {
 		assert.False(t, seen[e.Code], "code %s listed twice in Catalogue", e.Code)
 		seen[e.Code] = true
-		row := fmt.Sprintf("| %#q | %s |", e.Code, e.Severity)
-		assert.Contains(t, text, row, "README must document %s", e.Code)
+		fmt.Fprintf(&b, "| %#q | %s | %s |\n", e.Code, e.Severity, strings.ReplaceAll(e.Meaning, "|", `\|`))
 	}
-	start := strings.Index(text, "## Result codes")
-	end := strings.Index(text[start+1:], "\n## ")
-	require.True(t, start >= 0 && end > 0)
-	for _, line := range strings.Split(text[start:start+1+end], "\n") {
-		if strings.HasPrefix(line, "| `") {
-			code := Code(strings.Trim(strings.SplitN(line, "|", 3)[1], " `"))
-			assert.True(t, seen[code], "README lists unknown code %s", code)
-		}
+	return b.String()
+}
+
+// TestResultCodesDocTable: docs/result-codes.md lists every code of the
+// catalogue, generated from it; UPDATE_DOCS=1 rewrites the table.
+func TestResultCodesDocTable(t *testing.T) {
+	const path = "../../docs/result-codes.md"
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	text := string(data)
+	const begin, end = "<!-- generated: codes", "<!-- end generated: codes -->"
+	i := strings.Index(text, begin)
+	require.GreaterOrEqual(t, i, 0, "%s has no %q marker", path, begin)
+	i += strings.Index(text[i:], "-->\n") + len("-->\n")
+	j := strings.Index(text, end)
+	require.GreaterOrEqual(t, j, i, "%s has no %q marker after the start", path, end)
+	want := catalogueMarkdown(t)
+	if os.Getenv("UPDATE_DOCS") == "1" {
+		require.NoError(t, os.WriteFile(path, []byte(text[:i]+want+text[j:]), 0o644))
+		return
 	}
+	assert.Equal(t, want, text[i:j], "%s: the code table drifted from the catalogue; run UPDATE_DOCS=1 go test ./internal/diag and review the diff", path)
 }
 
 func TestSeverityOf(t *testing.T) {

@@ -1,0 +1,396 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Every command block of the README and of docs/*.md (a fenced block in
+// sh, bash or console) carries a marker <!-- test: NAME --> on the line
+// before it, and some e2e test runs it by that name with docBlock or
+// runDocBlock. TestDocBlocksAreTested fails on a block without a marker, a
+// marker no test uses, or one name on two different blocks, so a block
+// stays tested wherever it moves.
+
+// docFiles are the files whose command blocks are under test.
+func docFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(repoRoot, "docs", "*.md"))
+	require.NoError(t, err)
+	return append([]string{filepath.Join(repoRoot, "README.md")}, files...)
+}
+
+var (
+	fenceRE  = regexp.MustCompile("(?m)^```(sh|bash|console|shell)\n")
+	markerRE = regexp.MustCompile(`<!-- test: ([a-z0-9-]+) -->\n$`)
+)
+
+// docBlockInfo is one command block of the docs.
+type docBlockInfo struct {
+	file, name, body string
+}
+
+// allDocBlocks returns every command block of docFiles, with its marker
+// name ("" when it has none).
+func allDocBlocks(t *testing.T) []docBlockInfo {
+	t.Helper()
+	var blocks []docBlockInfo
+	for _, f := range docFiles(t) {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		text := string(data)
+		for _, loc := range fenceRE.FindAllStringIndex(text, -1) {
+			body, _, ok := strings.Cut(text[loc[1]:], "```")
+			require.True(t, ok, "%s: unterminated code block", rel(f))
+			name := ""
+			if m := markerRE.FindStringSubmatch(text[:loc[0]]); m != nil {
+				name = m[1]
+			}
+			blocks = append(blocks, docBlockInfo{file: rel(f), name: name, body: body})
+		}
+	}
+	return blocks
+}
+
+// docBlock returns the text of the command block marked NAME (the same
+// text wherever it is repeated).
+func docBlock(t *testing.T, name string) string {
+	t.Helper()
+	body, where := "", ""
+	for _, b := range allDocBlocks(t) {
+		if b.name != name {
+			continue
+		}
+		if where != "" {
+			require.Equal(t, body, b.body, "block %s differs between %s and %s", name, where, b.file)
+		}
+		body, where = b.body, b.file
+	}
+	require.NotEmpty(t, where, "no command block is marked <!-- test: %s --> in the README or docs/", name)
+	return body
+}
+
+// TestDocBlocksAreTested: every command block has a marker, and every
+// marker is run by a test of this package.
+func TestDocBlocksAreTested(t *testing.T) {
+	sources, err := filepath.Glob(filepath.Join(repoRoot, "e2e", "*_test.go"))
+	require.NoError(t, err)
+	var code strings.Builder
+	for _, s := range sources {
+		if filepath.Base(s) == "docs_test.go" {
+			continue
+		}
+		data, err := os.ReadFile(s)
+		require.NoError(t, err)
+		code.Write(data)
+	}
+	for _, s := range []string{"docs_test.go"} {
+		data, err := os.ReadFile(filepath.Join(repoRoot, "e2e", s))
+		require.NoError(t, err)
+		// this file's own tests, after the helpers
+		_, tests, _ := strings.Cut(string(data), "// --- the blocks ---")
+		code.WriteString(tests)
+	}
+	names := map[string]bool{}
+	for _, b := range allDocBlocks(t) {
+		if !assert.NotEmpty(t, b.name, "%s: a command block without a <!-- test: NAME --> marker:\n%s", b.file, b.body) {
+			continue
+		}
+		docBlock(t, b.name) // the same text wherever it is repeated
+		names[b.name] = true
+	}
+	var sorted []string
+	for n := range names {
+		sorted = append(sorted, n)
+	}
+	sort.Strings(sorted)
+	for _, n := range sorted {
+		assert.Contains(t, code.String(), `"`+n+`"`, "no e2e test runs the block %s", n)
+	}
+	assert.GreaterOrEqual(t, len(sorted), 15)
+}
+
+// docSandbox is a directory laid out like the repository for blocks that
+// write files: examples/ copied, bin/ linked to the repository's.
+func docSandbox(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	copyTree(t, filepath.Join(repoRoot, "examples"), filepath.Join(dir, "examples"))
+	require.NoError(t, os.Symlink(filepath.Join(repoRoot, "bin"), filepath.Join(dir, "bin")))
+	return dir
+}
+
+// runDocBlock runs the block NAME with bash -euo pipefail in dir, with
+// bin/ and bin/tools of the repository on PATH and env added, after
+// replacing each old string of subst by its new one (subst is how a test
+// points a block at what it has locally: a local module proxy, the test
+// image). It returns what the block did.
+func runDocBlock(t *testing.T, name, dir string, env []string, subst ...string) outcome {
+	t.Helper()
+	script := docBlock(t, name)
+	require.Zero(t, len(subst)%2)
+	for i := 0; i < len(subst); i += 2 {
+		require.Contains(t, script, subst[i], "block %s", name)
+		script = strings.ReplaceAll(script, subst[i], subst[i+1])
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "--noprofile", "--norc", "-euo", "pipefail", "-c", script)
+	cmd.Dir = dir
+	path := filepath.Join(repoRoot, "bin") + string(os.PathListSeparator) + filepath.Join(repoRoot, "bin", "tools") +
+		string(os.PathListSeparator) + os.Getenv("PATH")
+	cmd.Env = append(append(os.Environ(), "GOTOOLCHAIN=local", "PATH="+path), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	o := outcome{Stdout: stdout.String(), Stderr: stderr.String()}
+	if ee := (*exec.ExitError)(nil); err != nil {
+		require.ErrorAs(t, err, &ee, "block %s: %v", name, err)
+		o.Code = ee.ExitCode()
+	}
+	return o
+}
+
+// runConsoleBlock runs the command line of a console block in dir.
+func runConsoleBlock(t *testing.T, name, dir string) (command, shown string, o outcome) {
+	t.Helper()
+	command, shown = consoleBlock(t, name)
+	cmd := exec.Command("bash", "--noprofile", "--norc", "-euo", "pipefail", "-c", command)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "PATH="+filepath.Join(repoRoot, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	o = outcome{Stdout: stdout.String(), Stderr: stderr.String()}
+	if ee := (*exec.ExitError)(nil); err != nil {
+		require.ErrorAs(t, err, &ee, "block %s: %v", name, err)
+		o.Code = ee.ExitCode()
+	}
+	return command, shown, o
+}
+
+// consoleBlock splits a console block into its command (the "$ " line)
+// and the output shown after it.
+func consoleBlock(t *testing.T, name string) (command, output string) {
+	t.Helper()
+	first, rest, _ := strings.Cut(docBlock(t, name), "\n")
+	require.True(t, strings.HasPrefix(first, "$ "), "block %s starts with a $ command line", name)
+	return strings.TrimPrefix(first, "$ "), rest
+}
+
+// --- the blocks ---
+
+// TestDocQuickstart runs the README's first block: make demo as written;
+// make test only as a dry run (`make -n test`), since this test is part of
+// it.
+func TestDocQuickstart(t *testing.T) {
+	tool(t, "kustomize", "`make tools` installs kustomize "+kustomizeVersion)
+	o := runDocBlock(t, "quickstart", repoRoot, nil, "make test ", "make -n test ")
+	require.Zero(t, o.Code, o.Stderr)
+	assert.Contains(t, o.Stdout, "# objects generated by uds-egress-fn")
+	assert.Contains(t, o.Stdout, "kind: AuthorizationPolicy")
+}
+
+// TestDocKustomizeBlocks runs the kustomize exec-form blocks and compares
+// the output with the examples' expected files.
+func TestDocKustomizeBlocks(t *testing.T) {
+	kustomize(t)
+	for name, ex := range map[string]string{"run-kustomize-exec": "kustomize-ambient", "run-kustomize-l7": "kustomize-l7-ambient"} {
+		t.Run(name, func(t *testing.T) {
+			o := runDocBlock(t, name, repoRoot, nil)
+			require.Zero(t, o.Code, o.Stderr)
+			want, err := os.ReadFile(example(ex, "expected.yaml"))
+			require.NoError(t, err)
+			assert.True(t, strings.HasSuffix(o.Stdout, string(want)), "the block prints %s (after make's own lines)", rel(example(ex, "expected.yaml")))
+		})
+	}
+	t.Run("run-kustomize-conflict", func(t *testing.T) {
+		o := runDocBlock(t, "run-kustomize-conflict", repoRoot, nil)
+		assert.Equal(t, 1, o.Code, "the block says it exits 1")
+		assert.Contains(t, o.Stderr, "(host-port-conflict)")
+	})
+	t.Run("conflict-stderr", func(t *testing.T) {
+		command, shown, o := runConsoleBlock(t, "conflict-stderr", repoRoot)
+		assert.Equal(t, 1, o.Code)
+		assert.Equal(t, strings.TrimSpace(docBlock(t, "run-kustomize-conflict")), command+"   # exits 1", "the same command as docs/running.md")
+		assert.Equal(t, shown, o.Stderr, "the README shows what kustomize prints")
+	})
+}
+
+// TestDocReviewBlocks runs the review blocks with uds-egress-fn on PATH.
+func TestDocReviewBlocks(t *testing.T) {
+	t.Run("run-pipe", func(t *testing.T) {
+		o := runDocBlock(t, "run-pipe", repoRoot, nil)
+		require.Zero(t, o.Code, o.Stderr)
+		want, err := os.ReadFile(example("review", "expected-report.md"))
+		require.NoError(t, err)
+		assert.Equal(t, string(want), o.Stdout)
+	})
+	t.Run("explain", func(t *testing.T) {
+		command, shown, o := runConsoleBlock(t, "explain", repoRoot)
+		require.Zero(t, o.Code, o.Stderr)
+		assert.True(t, strings.HasPrefix(command, "uds-egress-fn explain "))
+		assert.Equal(t, shown, o.Stdout)
+	})
+}
+
+// TestDocKptEval runs the kpt fn eval block in a copy of the examples (it
+// writes the package in place).
+func TestDocKptEval(t *testing.T) {
+	kpt(t)
+	dir := docSandbox(t)
+	want := readTree(t, example("kpt-pipeline"))
+	o := runDocBlock(t, "run-kpt-eval", dir, nil)
+	require.Zero(t, o.Code, o.Stderr)
+	assertSameTree(t, want, readTree(t, filepath.Join(dir, "examples", "kpt-pipeline")), "kpt fn eval over the rendered package changes nothing")
+}
+
+// TestDocMakeInstall runs the make install block with HOME in a temporary
+// directory: the binary lands in $HOME/.local/bin, named uds-egress-fn.
+func TestDocMakeInstall(t *testing.T) {
+	home := t.TempDir()
+	o := runDocBlock(t, "install-make", repoRoot, goEnvKeepingCaches(t, home))
+	require.Zero(t, o.Code, o.Stderr)
+	assert.True(t, strings.HasSuffix(o.Stdout, succeed(t, repoRoot, nil, fnBin, "--version").Stdout), "the installed binary runs:\n%s", o.Stdout)
+	assert.True(t, isExecutable(filepath.Join(home, ".local", "bin", "uds-egress-fn")))
+}
+
+// goEnvKeepingCaches is HOME=home with Go's caches and paths pinned to
+// where they are now, so a block run with another HOME reuses them.
+func goEnvKeepingCaches(t *testing.T, home string) []string {
+	t.Helper()
+	env := []string{"HOME=" + home}
+	for _, v := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
+		env = append(env, v+"="+strings.TrimSpace(succeed(t, repoRoot, nil, "go", "env", v).Stdout))
+	}
+	return env
+}
+
+// TestDocContainerBlocks runs the blocks that name the published image,
+// with the image the e2e tests build.
+func TestDocContainerBlocks(t *testing.T) {
+	requireDocker(t)
+	buildImage(t)
+	for _, name := range []string{"run-container", "run-ci-container"} {
+		t.Run(name, func(t *testing.T) {
+			dir := docSandbox(t)
+			o := runDocBlock(t, name, dir, nil)
+			require.Zero(t, o.Code, o.Stderr)
+			got, err := os.ReadFile(filepath.Join(dir, "out.yaml"))
+			require.NoError(t, err)
+			want, err := os.ReadFile(example("ci", "expected.yaml"))
+			require.NoError(t, err)
+			assert.Equal(t, string(want), string(got))
+		})
+	}
+	t.Run("run-kustomize-container", func(t *testing.T) {
+		kustomize(t)
+		o := runDocBlock(t, "run-kustomize-container", repoRoot, nil)
+		require.Zero(t, o.Code, o.Stderr)
+		want, err := os.ReadFile(example("kustomize-ambient", "expected.yaml"))
+		require.NoError(t, err)
+		assert.Equal(t, string(want), o.Stdout)
+	})
+	t.Run("run-kubectl-container", func(t *testing.T) {
+		kubectlBin(t)
+		o := runDocBlock(t, "run-kubectl-container", repoRoot, nil)
+		require.Zero(t, o.Code, o.Stderr)
+		want, err := os.ReadFile(example("kustomize-ambient", "expected.yaml"))
+		require.NoError(t, err)
+		assert.Equal(t, generated(string(want)), generated(o.Stdout))
+	})
+}
+
+// TestKptPkgGet runs the kpt pkg get + kpt fn render block as written,
+// with the repository URL pointed at a local git repository holding the
+// example (kpt clones it as it would GitHub) and only the image present:
+// no binary on PATH, nothing outside the fetched package.
+func TestKptPkgGet(t *testing.T) {
+	kpt(t)
+	requireDocker(t)
+	buildImage(t)
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "src")
+	copyTree(t, example("kpt-pipeline"), filepath.Join(src, "examples", "kpt-pipeline"))
+	git := func(dir string, args ...string) {
+		t.Helper()
+		succeed(t, dir, nil, "git", append([]string{"-c", "user.name=test", "-c", "user.email=test@example.com"}, args...)...)
+	}
+	git(src, "init", "-q", "-b", "main")
+	git(src, "add", "-A")
+	git(src, "commit", "-q", "-m", "examples")
+	git(tmp, "clone", "-q", "--bare", src, "uds-egress-fn.git")
+
+	work := t.TempDir()
+	o := runDocBlock(t, "run-kpt-render", work, []string{"PATH=" + os.Getenv("PATH")},
+		"https://github.com/uds-egress-fn/uds-egress-fn.git", "file://"+filepath.Join(tmp, "uds-egress-fn.git"))
+	require.Zero(t, o.Code, "%s\n%s", o.Stdout, o.Stderr)
+	got := readTree(t, filepath.Join(work, "egress"))
+	want := readTree(t, example("kpt-pipeline"))
+	// kpt pkg get records where the package came from: in the Kptfile, and
+	// on each fetched object (a kpt-merge comment, an upstream-identifier
+	// annotation). The rest is the checked-in package, generated files
+	// included.
+	assert.Contains(t, got["Kptfile"], "upstream:")
+	delete(got, "Kptfile")
+	delete(want, "Kptfile")
+	upstream := regexp.MustCompile(` # kpt-merge: .*|\n  annotations:\n    internal\.kpt\.dev/upstream-identifier: .*|\n    internal\.kpt\.dev/upstream-identifier: .*`)
+	for path, content := range got {
+		got[path] = upstream.ReplaceAllString(content, "")
+	}
+	assertSameTree(t, want, got, "the fetched package renders to the checked-in one")
+}
+
+// TestDocLongRunningBlocks: the blocks whose commands take minutes (make
+// bench, the release snapshot) run in their own targets (make bench,
+// make e2e-release, TestImageAllArchitectures); here each make line is
+// checked with make's dry run (the target exists, with those variables)
+// and each benchmark a go test line names is listed.
+func TestDocLongRunningBlocks(t *testing.T) {
+	for _, name := range []string{"bench-commands", "bench-profile", "release-snapshot"} {
+		t.Run(name, func(t *testing.T) {
+			for _, line := range strings.Split(docBlock(t, name), "\n") {
+				line, _, _ = strings.Cut(line, "#")
+				f := strings.Fields(line)
+				switch {
+				case len(f) == 0:
+				case f[0] == "make":
+					succeed(t, repoRoot, nil, "make", append([]string{"-n"}, f[1:]...)...)
+				case len(f) > 3 && f[0] == "go" && f[1] == "test":
+					bench := regexp.MustCompile(`-bench '([^']*)'`).FindStringSubmatch(line)
+					require.NotNil(t, bench, line)
+					name := strings.Split(bench[1], "/")[0]
+					o := succeed(t, repoRoot, nil, "go", "test", f[2], "-run", "^$", "-list", name)
+					assert.Contains(t, o.Stdout, strings.Trim(name, "^$"), line)
+				case f[0] == "go" && f[1] == "tool":
+				default:
+					t.Errorf("%s: no check for %q", name, line)
+				}
+			}
+		})
+	}
+}
+
+// TestReadmeIsAGuide: the README stays a short guide, and every docs page
+// opens with a contents list.
+func TestReadmeIsAGuide(t *testing.T) {
+	fi, err := os.Stat(filepath.Join(repoRoot, "README.md"))
+	require.NoError(t, err)
+	assert.LessOrEqual(t, fi.Size(), int64(16*1024), "README.md is a guide of at most 16 KB; move reference material to docs/")
+	for _, f := range docFiles(t)[1:] {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		assert.Contains(t, string(data), "\n**Contents**\n", "%s has a contents list", rel(f))
+	}
+}
