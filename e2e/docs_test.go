@@ -155,7 +155,8 @@ func runDocBlock(t *testing.T, name, dir string, env []string, subst ...string) 
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	o := outcome{Stdout: stdout.String(), Stderr: stderr.String()}
-	if ee := (*exec.ExitError)(nil); err != nil {
+	if err != nil {
+		var ee *exec.ExitError
 		require.ErrorAs(t, err, &ee, "block %s: %v", name, err)
 		o.Code = ee.ExitCode()
 	}
@@ -173,7 +174,8 @@ func runConsoleBlock(t *testing.T, name, dir string) (command, shown string, o o
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	o = outcome{Stdout: stdout.String(), Stderr: stderr.String()}
-	if ee := (*exec.ExitError)(nil); err != nil {
+	if err != nil {
+		var ee *exec.ExitError
 		require.ErrorAs(t, err, &ee, "block %s: %v", name, err)
 		o.Code = ee.ExitCode()
 	}
@@ -370,9 +372,9 @@ func TestDocLongRunningBlocks(t *testing.T) {
 				case len(f) > 3 && f[0] == "go" && f[1] == "test":
 					bench := regexp.MustCompile(`-bench '([^']*)'`).FindStringSubmatch(line)
 					require.NotNil(t, bench, line)
-					name := strings.Split(bench[1], "/")[0]
-					o := succeed(t, repoRoot, nil, "go", "test", f[2], "-run", "^$", "-list", name)
-					assert.Contains(t, o.Stdout, strings.Trim(name, "^$"), line)
+					benchmark := strings.Split(bench[1], "/")[0]
+					o := succeed(t, repoRoot, nil, "go", "test", f[2], "-run", "^$", "-list", benchmark)
+					assert.Contains(t, o.Stdout, strings.Trim(benchmark, "^$"), line)
 				case f[0] == "go" && f[1] == "tool":
 				default:
 					t.Errorf("%s: no check for %q", name, line)
