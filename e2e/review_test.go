@@ -19,7 +19,7 @@ import (
 // the git recipe of the README, each run as written.
 
 // fleetRepo makes a git repository whose branch main holds examples/review/
-// base under fleet/ (and as one file, fleet.yaml) and whose branch pr holds
+// base under fleet/ (and its Packages as one file, fleet.yaml) and whose branch pr holds
 // headDir there; pr is checked out and main is also origin/main, as after
 // actions/checkout with fetch-depth 0.
 func fleetRepo(t *testing.T, headDir string) string {
@@ -39,7 +39,7 @@ func fleetRepo(t *testing.T, headDir string) string {
 			data, err := os.ReadFile(filepath.Join(src, name))
 			require.NoError(t, err)
 			require.NoError(t, os.WriteFile(filepath.Join(repo, "fleet", name), data, 0o644))
-			if name != "kustomization.yaml" {
+			if name == "packages.yaml" { // the config is never taken from an input file
 				single.WriteString("---\n")
 				single.Write(data)
 			}
@@ -218,7 +218,7 @@ func TestGitRecipe(t *testing.T) {
 			repo := fleetRepo(t, example("review", "head"))
 			cmd := exec.Command("bash", "--noprofile", "--norc", "-euo", "pipefail", "-c", script)
 			cmd.Dir = repo
-			cmd.Env = append(os.Environ(), "PATH="+toolPath(t, filepath.Join(t.TempDir(), "gh")), "BASE=main", "FLEET=fleet", "FLEET_FILE=fleet.yaml")
+			cmd.Env = append(os.Environ(), "PATH="+toolPath(t, filepath.Join(t.TempDir(), "gh")), "BASE=main", "FLEET=fleet", "FLEET_FILE=fleet.yaml", "EGRESS_CONFIG=fleet/egress-config.yaml")
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			require.NoError(t, cmd.Run(), stderr.String())

@@ -40,8 +40,11 @@ of kustomize build, or single objects), a directory (a kustomization is built
 in-process, its uds-egress-fn transformer read as the config; any other
 directory is read like a kpt package, .krmignore honoured), or - for stdin.
 No PATH means stdin. --config is an EgressConfig or ConfigMap file; without
-it the config found in the input is used (a ResourceList's functionConfig, a
-kustomization's transformer, a Kptfile mutator, an EgressConfig object).
+it the config is a ResourceList's functionConfig, a kustomization's
+transformer or a Kptfile mutator, never an EgressConfig among the input
+files (an error: pass it with --config). Directories are read safely: no
+network request, only regular files inside the directory (or its git work
+tree), capped like stdin.
 
 Exit codes: 0 success (even with changes); 1 the input has error results
 (the output still prints, saying so); 2 usage error; 3 --fail-on matched

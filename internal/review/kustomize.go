@@ -2,6 +2,7 @@ package review
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,12 +21,31 @@ import (
 // kustomization and read as the config instead. kustomize refuses function
 // transformers unless plugins are enabled; any other one makes the build
 // fail with a message that says how to review such a kustomization.
-func buildKustomization(dir string) (Part, *foundConfig, error) {
-	fs := &egressFS{FileSystem: filesys.MakeFsOnDisk()}
+//
+// The directory may come from a pull request: kustomize reads it through
+// a confinedFS (inside dir, regular files, capped), and a kustomization
+// that names anything remote is refused before kustomize sees it, so no
+// request is ever made.
+func buildKustomization(dir string, b *budget) (Part, *foundConfig, error) {
+	confined, err := newConfinedFS(dir, b)
+	if err != nil {
+		return Part{}, nil, fmt.Errorf("kustomize build %s: %v", dir, err)
+	}
+	for _, name := range konfig.RecognizedKustomizationFileNames() {
+		if path := filepath.Join(dir, name); exists(path) {
+			if _, err := confined.resolve(path); err != nil {
+				return Part{}, nil, fmt.Errorf("kustomize build %s: %v", dir, err)
+			}
+		}
+	}
+	fs := &egressFS{FileSystem: confined, confined: confined}
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	m, err := k.Run(fs, dir)
 	if fs.err != nil {
 		return Part{}, nil, fs.err
+	}
+	if confined.err != nil {
+		return Part{}, nil, fmt.Errorf("kustomize build %s: %v", dir, confined.err)
 	}
 	if err != nil {
 		if types.IsErrOnlyBuiltinPluginsAllowed(err) {
@@ -49,8 +69,9 @@ func buildKustomization(dir string) (Part, *foundConfig, error) {
 // kept.
 type egressFS struct {
 	filesys.FileSystem
-	config *foundConfig
-	err    error
+	confined *confinedFS
+	config   *foundConfig
+	err      error
 }
 
 func (f *egressFS) ReadFile(path string) ([]byte, error) {
@@ -86,6 +107,10 @@ func (f *egressFS) stripTransformers(dir string, data []byte) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.Content) != 1 {
 		return data, nil // kustomize reports it
+	}
+	if remote := remoteRefs(doc.Content[0]); len(remote) > 0 {
+		return nil, fmt.Errorf("%s names what kustomize would fetch over the network (%s); the review makes no network request: vendor it into the directory, or build it yourself and pipe the result (kustomize build DIR | uds-egress-fn report --config EGRESS-CONFIG -)",
+			f.confined.shown(filepath.Join(dir, "kustomization.yaml")), strings.Join(remote, ", "))
 	}
 	list := field(doc.Content[0], "transformers")
 	if list == nil || list.Kind != yaml.SequenceNode {
@@ -148,4 +173,86 @@ func runsThisFunction(n *yaml.Node) bool {
 	ann := field(field(n, "metadata"), "annotations")
 	spec := scalar(ann, "config.kubernetes.io/function") + scalar(ann, "config.k8s.io/function")
 	return strings.Contains(spec, "uds-egress-fn")
+}
+
+// remoteRefs lists, as "field: entry", what a kustomization would fetch
+// over the network: a remote resource, base or component (a URL, a git
+// repository such as github.com/org/repo//path?ref=v1 or
+// git@host:org/repo), or a file field holding a URL. A review makes no
+// request: each is an input-invalid result instead.
+func remoteRefs(k *yaml.Node) []string {
+	var out []string
+	add := func(fieldName string, n *yaml.Node, resource bool) {
+		if n == nil || n.Kind != yaml.ScalarNode {
+			return
+		}
+		if isRemote(n.Value, resource) {
+			out = append(out, fieldName+": "+n.Value)
+		}
+	}
+	each := func(fieldName string, list *yaml.Node, resource bool) {
+		if list == nil || list.Kind != yaml.SequenceNode {
+			return
+		}
+		for _, e := range list.Content {
+			add(fieldName, e, resource)
+		}
+	}
+	for _, f := range []string{"resources", "bases", "components"} {
+		each(f, field(k, f), true)
+	}
+	for _, f := range []string{"crds", "configurations", "generators", "transformers", "validators", "patchesStrategicMerge"} {
+		each(f, field(k, f), false)
+	}
+	for _, f := range []string{"patches", "patchesJson6902", "replacements"} {
+		if list := field(k, f); list != nil && list.Kind == yaml.SequenceNode {
+			for _, e := range list.Content {
+				add(f+".path", field(e, "path"), false)
+			}
+		}
+	}
+	add("openapi.path", field(field(k, "openapi"), "path"), false)
+	for _, f := range []string{"configMapGenerator", "secretGenerator"} {
+		if list := field(k, f); list != nil && list.Kind == yaml.SequenceNode {
+			for _, g := range list.Content {
+				each(f+".files", field(g, "files"), false)
+				each(f+".envs", field(g, "envs"), false)
+				add(f+".env", field(g, "env"), false)
+			}
+		}
+	}
+	if list := field(k, "helmCharts"); list != nil && list.Kind == yaml.SequenceNode {
+		for _, c := range list.Content {
+			if r := field(c, "repo"); r != nil && r.Kind == yaml.ScalarNode && r.Value != "" {
+				out = append(out, "helmCharts.repo: "+r.Value)
+			}
+		}
+	}
+	return out
+}
+
+// isRemote tells an entry kustomize would fetch: anything with a scheme
+// (https://, ssh://, file://), and for a resource, base or component also
+// what kustomize reads as a git repository without one (git::…,
+// github.com/…, user@host:…). A file entry may be key=path.
+func isRemote(entry string, resource bool) bool {
+	s := strings.TrimSpace(entry)
+	if strings.Contains(s, "\n") {
+		return false // inline YAML
+	}
+	if strings.Contains(s, "://") {
+		return true
+	}
+	if !resource {
+		return false
+	}
+	lower := strings.ToLower(s)
+	first, _, _ := strings.Cut(s, "/")
+	return strings.HasPrefix(lower, "git::") || strings.HasPrefix(lower, "gh:") ||
+		strings.HasPrefix(lower, "github.com") || strings.Contains(first, "@")
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }

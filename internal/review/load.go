@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 )
 
@@ -45,48 +46,67 @@ func (e UsageError) Unwrap() error { return e.Err }
 
 func usagef(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
 
-// Loader reads PATHs. Stdin is read once.
+// Loader reads PATHs. Stdin is read once; everything read is capped at
+// MaxInputBytes in total.
 type Loader struct {
 	Stdin     io.Reader
 	stdinUsed bool
+	budget    *budget
 }
 
 // Load reads the PATHs ("-" or none: stdin) and the --config file.
+//
+// The config comes only from where the platform team puts it: --config
+// wins; otherwise a ResourceList's functionConfig, the kustomization's
+// transformer entry or the Kptfile mutator of this function. A config of
+// this function found among the other input files (an EgressConfig, or a
+// ConfigMap whose config.kubernetes.io/function names uds-egress-fn) is
+// never used: without --config it is an error that names the file, since
+// a tenant could have added it.
 func (l *Loader) Load(paths []string, configFile string) (*Input, error) {
+	if l.budget == nil {
+		l.budget = newBudget()
+	}
 	if len(paths) == 0 {
 		paths = []string{"-"}
 	}
 	in := &Input{}
-	total := 0
+	if configFile != "" {
+		node, err := l.readConfigFile(configFile)
+		if err != nil {
+			return nil, err
+		}
+		in.Config, in.ConfigFrom = node, configFile
+	}
+	var found *foundConfig
+	var stray []string
 	for _, p := range paths {
 		part, cfg, err := l.loadPath(p)
 		if err != nil {
 			return nil, err
 		}
-		if total += len(part.ResourceList); total > MaxInputBytes {
-			return nil, fmt.Errorf("the input is larger than %d MiB; review it in parts", MaxInputBytes>>20)
-		}
-		if cfg != nil {
-			if err := in.setConfig(cfg.node, cfg.from); err != nil {
-				return nil, err
-			}
-		}
-		if c, rest, err := takeConfigObject(part.Objects, p); err != nil {
-			return nil, err
-		} else if c != nil {
-			part.Objects = rest
-			if err := in.setConfig(c.node, c.from); err != nil {
-				return nil, err
-			}
-		}
-		in.Parts = append(in.Parts, part)
-	}
-	if configFile != "" {
-		node, err := readConfigFile(configFile)
+		c, rest, err := takeFunctionConfig(part.Objects, p)
 		if err != nil {
 			return nil, err
 		}
-		in.Config, in.ConfigFrom = node, configFile
+		part.Objects = rest
+		for _, fc := range []*foundConfig{cfg, c} {
+			if fc == nil {
+				continue
+			}
+			if found != nil && !sameConfig(found.node, fc.node) {
+				return nil, fmt.Errorf("two different function configs in the input (%s and %s); pass the one to use with --config", found.from, fc.from)
+			}
+			found = fc
+		}
+		stray = append(stray, configObjects(part.Objects, p)...)
+		in.Parts = append(in.Parts, part)
+	}
+	if configFile == "" && len(stray) > 0 {
+		return nil, fmt.Errorf("%s is a config of this function among the input files; the review never takes its config from an input file (a tenant could have added it), only from --config, a ResourceList's functionConfig, a kustomization's transformer entry or the Kptfile mutator: pass the config to use with --config FILE", strings.Join(stray, " and "))
+	}
+	if in.Config == nil && found != nil {
+		in.Config, in.ConfigFrom = found.node, found.from
 	}
 	return in, nil
 }
@@ -96,23 +116,13 @@ type foundConfig struct {
 	from string
 }
 
-// setConfig takes a config found in the input; two different ones are an
-// error (the user has to say which with --config).
-func (in *Input) setConfig(node *yaml.Node, from string) error {
-	if in.Config != nil && !sameConfig(in.Config, node) {
-		return fmt.Errorf("two different function configs in the input (%s and %s); pass the one to use with --config", in.ConfigFrom, from)
-	}
-	in.Config, in.ConfigFrom = node, from
-	return nil
-}
-
 func (l *Loader) loadPath(p string) (Part, *foundConfig, error) {
 	if p == "-" {
 		if l.stdinUsed {
 			return Part{}, nil, usagef("- (stdin) is named twice")
 		}
 		l.stdinUsed = true
-		data, err := readCapped(l.Stdin, MaxInputBytes)
+		data, err := l.budget.read(l.Stdin, "stdin")
 		if err != nil {
 			return Part{}, nil, err
 		}
@@ -124,22 +134,19 @@ func (l *Loader) loadPath(p string) (Part, *foundConfig, error) {
 		return Part{}, nil, usagef("%s: no such file or directory", p)
 	}
 	if !info.IsDir() {
-		if info.Size() > MaxInputBytes {
-			return Part{}, nil, fmt.Errorf("%s is larger than %d MiB; review it in parts", p, MaxInputBytes>>20)
-		}
-		data, err := os.ReadFile(p)
+		data, err := l.budget.readRegular(p, p)
 		if err != nil {
-			return Part{}, nil, fmt.Errorf("reading %s: %v", p, err)
+			return Part{}, nil, err
 		}
 		part, err := parseBytes(p, data)
 		return part, nil, err
 	}
 	for _, name := range konfig.RecognizedKustomizationFileNames() {
-		if _, err := os.Stat(filepath.Join(p, name)); err == nil {
-			return buildKustomization(p)
+		if _, err := os.Lstat(filepath.Join(p, name)); err == nil {
+			return buildKustomization(p, l.budget)
 		}
 	}
-	return readPackageDir(p)
+	return readPackageDir(p, l.budget)
 }
 
 // parseBytes reads one file or stdin: a ResourceList, a multi-document
@@ -222,30 +229,43 @@ func markConfig(n *yaml.Node) *yaml.Node {
 	return &c
 }
 
-// takeConfigObject removes the function config from objects: a
-// ResourceList's functionConfig, or an EgressConfig object.
-func takeConfigObject(objs []*yaml.Node, path string) (*foundConfig, []*yaml.Node, error) {
+// takeFunctionConfig removes a ResourceList's functionConfig (found in a
+// stream) from objects and returns it.
+func takeFunctionConfig(objs []*yaml.Node, path string) (*foundConfig, []*yaml.Node, error) {
 	var found *foundConfig
 	rest := objs[:0:0]
 	for _, o := range objs {
-		isConfig := o.Tag == configMark || isEgressConfig(o)
-		if !isConfig {
+		if o.Tag != configMark {
 			rest = append(rest, o)
 			continue
 		}
-		from := fmt.Sprintf("%s (%s %s)", path, scalar(o, "kind"), scalar(field(o, "metadata"), "name"))
-		if o.Tag == configMark {
-			c := *o
-			c.Tag = "!!map"
-			o = &c
-			from = path + " (functionConfig)"
+		c := *o
+		c.Tag = "!!map"
+		fc := &foundConfig{&c, path + " (functionConfig)"}
+		if found != nil && !sameConfig(found.node, fc.node) {
+			return nil, nil, fmt.Errorf("%s holds two different function configs; pass the one to use with --config", path)
 		}
-		if found != nil && !sameConfig(found.node, o) {
-			return nil, nil, fmt.Errorf("%s holds two different function configs (%s and %s); pass the one to use with --config", path, found.from, from)
-		}
-		found = &foundConfig{o, from}
+		found = fc
 	}
 	return found, rest, nil
+}
+
+// configObjects names the objects that are configs of this function (an
+// EgressConfig, or an object whose function annotation names
+// uds-egress-fn) by the file they are in.
+func configObjects(objs []*yaml.Node, path string) []string {
+	var out []string
+	for _, o := range objs {
+		if !runsThisFunction(o) {
+			continue
+		}
+		file := path
+		if p := pathOf(o); p != "" && p != path {
+			file = filepath.Join(path, p)
+		}
+		out = append(out, fmt.Sprintf("%s (%s %s)", file, scalar(o, "kind"), scalar(field(o, "metadata"), "name")))
+	}
+	return out
 }
 
 func isEgressConfig(n *yaml.Node) bool {
@@ -254,10 +274,13 @@ func isEgressConfig(n *yaml.Node) bool {
 }
 
 // readConfigFile reads --config: one EgressConfig or ConfigMap.
-func readConfigFile(path string) (*yaml.Node, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
+func (l *Loader) readConfigFile(path string) (*yaml.Node, error) {
+	if _, err := os.Stat(path); err != nil {
 		return nil, usagef("--config %s: no such file", path)
+	}
+	data, err := l.budget.readRegular(path, "--config "+path)
+	if err != nil {
+		return nil, err
 	}
 	objs, err := parseStream(data)
 	if err != nil {
@@ -277,9 +300,20 @@ func readConfigFile(path string) (*yaml.Node, error) {
 // .yaml/.yml file, subpackages included, .krmignore honoured. A Kptfile
 // mutator that runs this function names its config (configPath or
 // configMap).
-func readPackageDir(dir string) (Part, *foundConfig, error) {
-	r := kio.LocalPackageReader{PackagePath: dir, IncludeSubpackages: true, MatchFilesGlob: append([]string{"Kptfile"}, kio.DefaultMatch...)}
+//
+// The directory may come from a pull request: it is read through a
+// confinedFS (inside dir, regular files, capped).
+func readPackageDir(dir string, b *budget) (Part, *foundConfig, error) {
+	confined, err := newConfinedFS(dir, b)
+	if err != nil {
+		return Part{}, nil, fmt.Errorf("reading the package %s: %v", dir, err)
+	}
+	r := kio.LocalPackageReader{PackagePath: dir, IncludeSubpackages: true, MatchFilesGlob: append([]string{"Kptfile"}, kio.DefaultMatch...),
+		FileSystem: filesys.FileSystemOrOnDisk{FileSystem: confined}}
 	nodes, err := r.Read()
+	if confined.err != nil {
+		return Part{}, nil, fmt.Errorf("reading the package %s: %v", dir, confined.err)
+	}
 	if err != nil {
 		return Part{}, nil, fmt.Errorf("reading the package %s: %v", dir, err)
 	}
@@ -287,13 +321,50 @@ func readPackageDir(dir string) (Part, *foundConfig, error) {
 	var kptfile *yaml.Node
 	for _, rn := range nodes {
 		n := rn.YNode()
-		if scalar(n, "kind") == "Kptfile" && pathOf(n) == "Kptfile" {
-			kptfile = n
+		if scalar(n, "kind") == "Kptfile" {
+			if pathOf(n) == "Kptfile" {
+				kptfile = n
+			}
+			if err := onlyThisFunction(n, dir); err != nil {
+				return Part{}, nil, err
+			}
 		}
 		part.Objects = append(part.Objects, n)
 	}
 	cfg, err := kptfileConfig(kptfile, dir, &part)
 	return part, cfg, err
+}
+
+// onlyThisFunction refuses a package whose Kptfile (the root's or a
+// subpackage's) runs a mutator other than this function: kpt fn render
+// would change the files before this function sees them, and the review
+// runs no other function, so it would read what is not applied. The error
+// gives the pipe that reviews the rendered package instead.
+func onlyThisFunction(kptfile *yaml.Node, dir string) error {
+	mutators := field(field(kptfile, "pipeline"), "mutators")
+	if mutators == nil || mutators.Kind != yaml.SequenceNode {
+		return nil
+	}
+	var others []string
+	config := "EGRESS-CONFIG"
+	for _, m := range mutators.Content {
+		fn := scalar(m, "image") + scalar(m, "exec")
+		if strings.Contains(fn, "uds-egress-fn") {
+			if cp := scalar(m, "configPath"); cp != "" {
+				config = filepath.Join(dir, filepath.Dir(pathOf(kptfile)), cp)
+			}
+			continue
+		}
+		if fn == "" {
+			fn = "a function"
+		}
+		others = append(others, fn)
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s runs %s in its pipeline, which the review does not run: the files are not what kpt fn render applies. Render the package and review the result: kpt fn render %s --output stdout | uds-egress-fn report --config %s -",
+		filepath.Join(dir, pathOf(kptfile)), strings.Join(others, " and "), dir, config)
 }
 
 func pathOf(n *yaml.Node) string {
@@ -342,18 +413,6 @@ func configMapNode(data *yaml.Node) *yaml.Node {
 	return &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
 		str("apiVersion"), str("v1"), str("kind"), str("ConfigMap"), str("metadata"), meta, str("data"), data,
 	}}
-}
-
-// readCapped reads all of r, refusing more than limit bytes.
-func readCapped(r io.Reader, limit int) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading stdin: %v", err)
-	}
-	if len(data) > limit {
-		return nil, fmt.Errorf("the input is larger than %d MiB; review it in parts", limit>>20)
-	}
-	return data, nil
 }
 
 // field returns the value of key in a map node (aliases followed).

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -80,8 +81,7 @@ func TestLoadFormats(t *testing.T) {
 		"ResourceList":          {stdin: rl, rl: true},
 		// A ResourceList among other documents goes to the function's
 		// reader, which refuses it as the function does (Process says so).
-		"ResourceList in a stream":             {stdin: pkgB + "---\n" + rl, rl: true},
-		"an EgressConfig object is the config": {stdin: pkgA + "---\n" + egressConfig, objects: []string{"Package/a"}, config: "example.org"},
+		"ResourceList in a stream": {stdin: pkgB + "---\n" + rl, rl: true},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -108,17 +108,20 @@ func TestLoadErrors(t *testing.T) {
 		usage bool
 		msg   string
 	}{
-		"missing":           {[]string{filepath.Join(dir, "nope")}, true, "no such file or directory"},
-		"stdin twice":       {[]string{"-", "-"}, true, "named twice"},
-		"not an object":     {[]string{filepath.Join(dir, "scalar.yaml")}, false, "not a Kubernetes object"},
-		"not YAML":          {[]string{filepath.Join(dir, "bad.yaml")}, false, "not valid YAML"},
-		"empty":             {[]string{filepath.Join(dir, "empty.yaml")}, false, "the input is empty"},
-		"two configs":       {[]string{filepath.Join(dir, "two-configs")}, false, "two different function configs"},
-		"two configs again": {[]string{filepath.Join(dir, "two-configs", "a.yaml"), filepath.Join(dir, "two-configs", "b.yaml")}, false, "two different function configs"},
+		"missing":       {[]string{filepath.Join(dir, "nope")}, true, "no such file or directory"},
+		"stdin twice":   {[]string{"-", "-"}, true, "named twice"},
+		"not an object": {[]string{filepath.Join(dir, "scalar.yaml")}, false, "not a Kubernetes object"},
+		"not YAML":      {[]string{filepath.Join(dir, "bad.yaml")}, false, "not valid YAML"},
+		"empty":         {[]string{filepath.Join(dir, "empty.yaml")}, false, "the input is empty"},
+		// A config among the input files is never used (issue 18): it
+		// names the file and asks for --config.
+		"a config in a file":  {[]string{filepath.Join(dir, "two-configs", "a.yaml")}, false, "two-configs/a.yaml (EgressConfig cfg) is a config of this function among the input files"},
+		"a config in the dir": {[]string{filepath.Join(dir, "two-configs")}, false, "pass the config to use with --config FILE"},
+		"a config on stdin":   {[]string{"-"}, false, "- (EgressConfig cfg) is a config of this function"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := (&Loader{Stdin: strings.NewReader(pkgA)}).Load(c.paths, "")
+			_, err := (&Loader{Stdin: strings.NewReader(pkgA + "---\n" + egressConfig)}).Load(c.paths, "")
 			require.Error(t, err)
 			var ue UsageError
 			assert.Equal(t, c.usage, errorsAs(err, &ue))
@@ -182,6 +185,7 @@ pipeline:
 // review (the function sees them before kustomize drops them).
 func TestLoadKustomization(t *testing.T) {
 	dir := writeTree(t, map[string]string{
+		".git/HEAD":               "ref: refs/heads/main\n", // ../base is inside the work tree
 		"base/kustomization.yaml": "resources: [packages.yaml]\ntransformers: [egress-config.yaml]\n",
 		"base/packages.yaml":      pkgA + "---\n" + strings.Replace(pkgB, "metadata: {", "metadata: {annotations: {config.kubernetes.io/local-config: \"true\"}, ", 1),
 		"base/egress-config.yaml": egressConfig,
@@ -246,4 +250,56 @@ func TestLooksLikeResourceList(t *testing.T) {
 
 func errorsAs(err error, target *UsageError) bool {
 	return errors.As(err, target)
+}
+
+// A tenant cannot choose the review's config (issue 18): in a kpt package
+// whose Kptfile names no config, an EgressConfig marked local-config in a
+// tenant's file (sidecarScope: workload would hide a namespace-wide
+// widening) is an error naming the file, in report and in diff.
+func TestTenantConfigIsRefused(t *testing.T) {
+	tenant := `apiVersion: fn.uds-egress.dev/v1alpha1
+kind: EgressConfig
+metadata:
+  name: mine
+  annotations: {config.kubernetes.io/local-config: "true"}
+spec: {sidecarScope: workload}
+`
+	sidecar := `apiVersion: uds.dev/v1alpha1
+kind: Package
+metadata: {name: ci, namespace: ci}
+spec: {network: {serviceMesh: {mode: sidecar}, allow: [{direction: Egress, selector: {app: runner}, remoteHost: github.com, port: 443}]}}
+`
+	base := writeTree(t, map[string]string{"Kptfile": kptfile + "pipeline: {mutators: [{image: ghcr.io/uds-egress-fn/uds-egress-fn:v0.1.0}]}\n", "packages.yaml": pkgA})
+	head := writeTree(t, map[string]string{"Kptfile": kptfile + "pipeline: {mutators: [{image: ghcr.io/uds-egress-fn/uds-egress-fn:v0.1.0}]}\n", "packages.yaml": pkgA + "---\n" + sidecar, "team/config.yaml": tenant})
+	out, _, code := report(t, head)
+	requireInputInvalid(t, out, code, "team/config.yaml (EgressConfig mine) is a config of this function among the input files", "--config")
+
+	var stdout, stderr bytes.Buffer
+	code = Main([]string{"diff", "--fail-on", "widened", base, head}, Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr})
+	assert.Equal(t, ExitErrors, code, "diff must not pass (0) or judge (3) with a tenant's config:\n%s", stdout.String())
+
+	// With --config the platform team's config is used and the widening shows.
+	cfg := filepath.Join(t.TempDir(), "egress-config.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(egressConfig), 0o644))
+	code = Main([]string{"diff", "--fail-on", "widened", "--config", cfg, base, head}, Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr})
+	assert.Equal(t, ExitFailedOn, code, stderr.String())
+}
+
+// A kpt package whose pipeline runs another mutator is refused with the
+// pipe that reviews the rendered package.
+func TestKptPackageWithOtherMutatorsIsRefused(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"Kptfile": kptfile + `pipeline:
+  mutators:
+  - image: ghcr.io/kptdev/krm-functions-catalog/set-labels:v0.2
+    configMap: {team: a}
+  - exec: ../bin/uds-egress-fn
+    configPath: egress-config.yaml
+`,
+		"packages.yaml":      pkgA,
+		"egress-config.yaml": egressConfig,
+	})
+	out, _, code := report(t, dir)
+	requireInputInvalid(t, out, code, "runs ghcr.io/kptdev/krm-functions-catalog/set-labels:v0.2 in its pipeline",
+		"kpt fn render "+dir+" --output stdout | uds-egress-fn report --config "+filepath.Join(dir, "egress-config.yaml")+" -")
 }
