@@ -33,8 +33,8 @@ func buildKustomization(dir string, b *budget) (Part, *foundConfig, error) {
 	}
 	for _, name := range konfig.RecognizedKustomizationFileNames() {
 		if path := filepath.Join(dir, name); exists(path) {
-			if _, err := confined.resolve(path); err != nil {
-				return Part{}, nil, fmt.Errorf("kustomize build %s: %v", dir, err)
+			if _, rerr := confined.resolve(path); rerr != nil {
+				return Part{}, nil, fmt.Errorf("kustomize build %s: %v", dir, rerr)
 			}
 		}
 	}

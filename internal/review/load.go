@@ -325,8 +325,8 @@ func readPackageDir(dir string, b *budget) (Part, *foundConfig, error) {
 			if pathOf(n) == "Kptfile" {
 				kptfile = n
 			}
-			if err := onlyThisFunction(n, dir); err != nil {
-				return Part{}, nil, err
+			if ferr := onlyThisFunction(n, dir); ferr != nil {
+				return Part{}, nil, ferr
 			}
 		}
 		part.Objects = append(part.Objects, n)
