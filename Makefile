@@ -44,8 +44,13 @@ LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.revision=$(REVISION)
 # the old local alias uds-egress-fn:dev; `make image-all` builds every
 # architecture, tagged $(IMAGE_REPO):$(VERSION)-<arch>, and writes them as
 # one multi-platform OCI archive, $(OCI_ARCHIVE).
-IMAGE_REPO  := ghcr.io/uds-egress-fn/uds-egress-fn
+# The e2e tests set IMAGE_REPO to a repository of their own (and DEV_ALIAS
+# to nothing), so only `make image` and `make image-all` as you run them
+# write the release tags; PUBLISH_REPO is the name the OCI archive carries.
+PUBLISH_REPO := ghcr.io/uds-egress-fn/uds-egress-fn
+IMAGE_REPO  ?= $(PUBLISH_REPO)
 IMAGE       := $(IMAGE_REPO):v$(RELEASE)
+DEV_ALIAS   ?= uds-egress-fn:dev
 IMAGE_ARCHS := amd64 arm64
 HOST_ARCH   := $(shell go env GOARCH)
 CREATED     ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ)
@@ -101,7 +106,7 @@ image:
 	@$(MAKE) --no-print-directory image-arch ARCH=$(HOST_ARCH) VERSION=$(VERSION)
 	docker tag $(IMAGE_REPO):$(VERSION)-$(HOST_ARCH) $(IMAGE_REPO):$(VERSION)
 	docker tag $(IMAGE_REPO):$(VERSION)-$(HOST_ARCH) $(IMAGE)
-	docker tag $(IMAGE_REPO):$(VERSION)-$(HOST_ARCH) uds-egress-fn:dev
+	$(if $(DEV_ALIAS),docker tag $(IMAGE_REPO):$(VERSION)-$(HOST_ARCH) $(DEV_ALIAS))
 
 ## image-all: linux/amd64 and linux/arm64 images (no pull, no emulation), saved as one OCI archive in dist/
 image-all: image
@@ -109,7 +114,7 @@ image-all: image
 	  $(MAKE) --no-print-directory image-arch ARCH=$$arch VERSION=$(VERSION); done
 	mkdir -p dist
 	docker save -o $(IMAGE_CONTEXT)/docker-save.tar $(foreach a,$(IMAGE_ARCHS),$(IMAGE_REPO):$(VERSION)-$(a))
-	go run ./internal/ociarchive/cmd -name $(IMAGE_REPO) -tag $(VERSION) -o $(OCI_ARCHIVE) $(IMAGE_CONTEXT)/docker-save.tar
+	go run ./internal/ociarchive/cmd -name $(PUBLISH_REPO) -tag $(VERSION) -o $(OCI_ARCHIVE) $(IMAGE_CONTEXT)/docker-save.tar
 	rm $(IMAGE_CONTEXT)/docker-save.tar
 
 # image-arch: $(IMAGE_REPO):$(VERSION)-$(ARCH) from a binary cross-compiled for linux/$(ARCH)

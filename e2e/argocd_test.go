@@ -28,7 +28,6 @@ const (
 	// argoFnPath is where the CMP sidecar image has the function; the
 	// fleet's EgressConfig names it.
 	argoFnPath = "/usr/local/bin/uds-egress-fn"
-	cmpImage   = "uds-egress-cmp:dev"
 )
 
 // cmpPlugin is the part of plugin.yaml the tests use.
@@ -218,6 +217,7 @@ func TestArgoCDSidecarImage(t *testing.T) {
 	requireDocker(t)
 	kustomize(t)
 	succeed(t, repoRoot, nil, example("argocd", "build-image.sh"), cmpImage)
+	recordBuilt()
 
 	args := append([]string{"run", "--rm", "--network", "none", "--read-only", "--user", "999",
 		"-v", example("argocd", "fleet") + ":/src:ro", "-w", "/src", cmpImage}, generateArgv(t)...)

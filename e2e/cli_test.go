@@ -89,19 +89,27 @@ func TestHelpExamples(t *testing.T) {
 			}
 			root := t.TempDir()
 			copyTree(t, example(), filepath.Join(root, "examples"))
+			// The examples and commands name the release image; the tests
+			// built testImage.
+			withTestImage(t, filepath.Join(root, "examples"))
+			command := strings.ReplaceAll(ex.command, image, testImage)
 			require.NoError(t, os.MkdirAll(filepath.Join(root, "bin"), 0o755))
 			require.NoError(t, os.Symlink(fnBin, filepath.Join(root, "bin", "uds-egress-fn")))
 			dir := filepath.Join(root, filepath.FromSlash(ex.dir))
 			require.DirExists(t, dir, "the example runs from %s", ex.dir)
 
-			shell := exec.Command("bash", "-euo", "pipefail", "-c", ex.command)
+			shell := exec.Command("bash", "-euo", "pipefail", "-c", command)
 			shell.Dir = dir
 			shell.Env = append(os.Environ(), "PATH="+filepath.Join(repoRoot, "bin", "tools")+string(os.PathListSeparator)+os.Getenv("PATH"))
 			var stdout, stderr strings.Builder
 			shell.Stdout, shell.Stderr = &stdout, &stderr
 			require.NoError(t, shell.Run(), "from %s: %s\nstderr:\n%s", filepath.Join("<repo>", ex.dir), ex.command, stderr.String())
 
-			assertSameTree(t, readTree(t, example()), readTree(t, filepath.Join(root, "examples")),
+			want := readTree(t, example())
+			for path, content := range want {
+				want[path] = strings.ReplaceAll(content, image, testImage)
+			}
+			assertSameTree(t, want, readTree(t, filepath.Join(root, "examples")),
 				"the example must leave examples/ as checked in")
 			if stdout.Len() > 0 {
 				named := exampleDir.FindString(ex.dir + " " + ex.command)

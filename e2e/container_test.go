@@ -18,11 +18,15 @@ var (
 	imageBuilt outcome
 )
 
-// buildImage runs `make image` once per test binary and fails the test if
-// it failed; every test that runs the image calls it first.
+// buildImage runs `make image` once per test binary, with the image tagged
+// in testRepo (testImage is the host image), and fails the test if it
+// failed; every test that runs the image calls it first.
 func buildImage(t *testing.T) outcome {
 	t.Helper()
-	imageOnce.Do(func() { imageBuilt = run(t, repoRoot, nil, "make", "image") })
+	imageOnce.Do(func() {
+		imageBuilt = run(t, repoRoot, nil, "make", "image", "IMAGE_REPO="+testRepo, "DEV_ALIAS=")
+		recordBuilt()
+	})
 	require.Zero(t, imageBuilt.Code, "make image failed:\n%s\n%s", imageBuilt.Stdout, imageBuilt.Stderr)
 	return imageBuilt
 }
@@ -35,7 +39,7 @@ func TestContainer(t *testing.T) {
 
 	built := buildImage(t)
 	assert.NotContains(t, built.Stdout+built.Stderr, "Pulling", "make image must not pull anything")
-	cfg := succeed(t, repoRoot, nil, "docker", "image", "inspect", image,
+	cfg := succeed(t, repoRoot, nil, "docker", "image", "inspect", testImage,
 		"--format", "{{.Config.User}} {{json .Config.Entrypoint}} {{len .RootFS.Layers}}")
 	assert.Equal(t, `65534:65534 ["/usr/local/bin/uds-egress-fn"] 3`, strings.TrimSpace(cfg.Stdout),
 		"user, entrypoint, and layers (passwd, group, binary: nothing else)")
@@ -45,33 +49,33 @@ func TestContainer(t *testing.T) {
 		require.NoError(t, err)
 		for pass := 1; pass <= 2; pass++ {
 			o := succeed(t, repoRoot, in, "docker", "run", "-i", "--rm",
-				"--network", "none", "--read-only", "--user", "65534", image)
+				"--network", "none", "--read-only", "--user", "65534", testImage)
 			checkExpected(t, example("ci", "expected.yaml"), o.Stdout)
 			assert.Contains(t, o.Stderr, "gateway-port-not-exposed", "warnings go to stderr")
 		}
 	})
 
 	t.Run("no shell in the image", func(t *testing.T) {
-		o := run(t, repoRoot, nil, "docker", "run", "--rm", "--network", "none", "--entrypoint", "sh", image, "-c", "true")
+		o := run(t, repoRoot, nil, "docker", "run", "--rm", "--network", "none", "--entrypoint", "sh", testImage, "-c", "true")
 		assert.NotZero(t, o.Code, "the image must have no shell")
 		assert.Contains(t, o.Stderr, "executable file not found")
 	})
 
 	t.Run("help in the image", func(t *testing.T) {
-		o := succeed(t, repoRoot, nil, "docker", "run", "--rm", "--network", "none", "--read-only", "--user", "nobody", image, "--help")
+		o := succeed(t, repoRoot, nil, "docker", "run", "--rm", "--network", "none", "--read-only", "--user", "nobody", testImage, "--help")
 		assert.NotEmpty(t, strings.TrimSpace(o.Stdout))
 	})
 
 	t.Run("kpt fn doc", func(t *testing.T) {
 		// kpt runs the image with --help; the fully qualified name needs no
 		// docker.io/library/ prefix.
-		o := succeed(t, repoRoot, nil, kpt(t), "fn", "doc", "--image", image)
+		o := succeed(t, repoRoot, nil, kpt(t), "fn", "doc", "--image", testImage)
 		assert.Contains(t, o.Stdout, "Generate the Istio egress objects")
 		assert.Contains(t, o.Stdout, "\nUsage:\n")
 	})
 
 	t.Run("labels", func(t *testing.T) {
-		o := succeed(t, repoRoot, nil, "docker", "image", "inspect", image, "--format", "{{json .Config.Labels}}")
+		o := succeed(t, repoRoot, nil, "docker", "image", "inspect", testImage, "--format", "{{json .Config.Labels}}")
 		var got map[string]string
 		require.NoError(t, json.Unmarshal([]byte(o.Stdout), &got))
 		checkLabels(t, wantLabels(t, makeVersion(t)), got)
@@ -84,7 +88,7 @@ func TestContainer(t *testing.T) {
 				for pass := 1; pass <= 2; pass++ {
 					// kustomize runs the container with --network none and
 					// --user nobody; the local image is used, never pulled.
-					o := succeed(t, repoRoot, nil, k, "build", "--enable-alpha-plugins", example(name, "container"))
+					o := succeed(t, repoRoot, nil, k, "build", "--enable-alpha-plugins", filepath.Join(exampleWithTestImage(t, name), "container"))
 					require.NotEmpty(t, generated(o.Stdout), "the container function did not run")
 					if update {
 						continue // expected.yaml comes from the exec form
@@ -97,10 +101,9 @@ func TestContainer(t *testing.T) {
 
 	t.Run("kpt render with image", func(t *testing.T) {
 		k := kpt(t)
-		want := readTree(t, example("kpt-pipeline"))
-		pkg := filepath.Join(t.TempDir(), "kpt-pipeline")
-		copyTree(t, example("kpt-pipeline"), pkg)
-		require.Contains(t, want["Kptfile"], "- image: "+image, "the example runs the published image")
+		require.Contains(t, readTree(t, example("kpt-pipeline"))["Kptfile"], "- image: "+image, "the example runs the published image")
+		pkg := exampleWithTestImage(t, "kpt-pipeline")
+		want := readTree(t, pkg)
 
 		require.NoError(t, os.RemoveAll(filepath.Join(pkg, generatedDir)))
 		for pass := 1; pass <= 2; pass++ {
@@ -110,6 +113,7 @@ func TestContainer(t *testing.T) {
 	})
 
 	t.Run("ci run.sh", func(t *testing.T) {
+		t.Setenv("IMAGE", testImage) // run.sh's override of the image
 		script := example("ci", "run.sh")
 		out := filepath.Join(t.TempDir(), "out.yaml")
 		for pass := 1; pass <= 2; pass++ {

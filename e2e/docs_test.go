@@ -122,11 +122,13 @@ func TestDocBlocksAreTested(t *testing.T) {
 }
 
 // docSandbox is a directory laid out like the repository for blocks that
-// write files: examples/ copied, bin/ linked to the repository's.
+// write files or run the image: examples/ copied (the image they name
+// rewritten to testImage), bin/ linked to the repository's.
 func docSandbox(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	copyTree(t, filepath.Join(repoRoot, "examples"), filepath.Join(dir, "examples"))
+	withTestImage(t, filepath.Join(dir, "examples"))
 	require.NoError(t, os.Symlink(filepath.Join(repoRoot, "bin"), filepath.Join(dir, "bin")))
 	return dir
 }
@@ -287,7 +289,7 @@ func TestDocContainerBlocks(t *testing.T) {
 	for _, name := range []string{"run-container", "run-ci-container"} {
 		t.Run(name, func(t *testing.T) {
 			dir := docSandbox(t)
-			o := runDocBlock(t, name, dir, nil)
+			o := runDocBlock(t, name, dir, nil, image, testImage)
 			require.Zero(t, o.Code, o.Stderr)
 			got, err := os.ReadFile(filepath.Join(dir, "out.yaml"))
 			require.NoError(t, err)
@@ -298,7 +300,7 @@ func TestDocContainerBlocks(t *testing.T) {
 	}
 	t.Run("run-kustomize-container", func(t *testing.T) {
 		kustomize(t)
-		o := runDocBlock(t, "run-kustomize-container", repoRoot, nil)
+		o := runDocBlock(t, "run-kustomize-container", docSandbox(t), nil)
 		require.Zero(t, o.Code, o.Stderr)
 		want, err := os.ReadFile(example("kustomize-ambient", "expected.yaml"))
 		require.NoError(t, err)
@@ -306,7 +308,7 @@ func TestDocContainerBlocks(t *testing.T) {
 	})
 	t.Run("run-kubectl-container", func(t *testing.T) {
 		kubectlBin(t)
-		o := runDocBlock(t, "run-kubectl-container", repoRoot, nil)
+		o := runDocBlock(t, "run-kubectl-container", docSandbox(t), nil)
 		require.Zero(t, o.Code, o.Stderr)
 		want, err := os.ReadFile(example("kustomize-ambient", "expected.yaml"))
 		require.NoError(t, err)
@@ -325,6 +327,7 @@ func TestKptPkgGet(t *testing.T) {
 	tmp := t.TempDir()
 	src := filepath.Join(tmp, "src")
 	copyTree(t, example("kpt-pipeline"), filepath.Join(src, "examples", "kpt-pipeline"))
+	withTestImage(t, src)
 	git := func(dir string, args ...string) {
 		t.Helper()
 		succeed(t, dir, nil, "git", append([]string{"-c", "user.name=test", "-c", "user.email=test@example.com"}, args...)...)
@@ -340,11 +343,15 @@ func TestKptPkgGet(t *testing.T) {
 	require.Zero(t, o.Code, "%s\n%s", o.Stdout, o.Stderr)
 	got := readTree(t, filepath.Join(work, "egress"))
 	want := readTree(t, example("kpt-pipeline"))
+	for path, content := range want {
+		want[path] = strings.ReplaceAll(content, image, testImage)
+	}
 	// kpt pkg get records where the package came from: in the Kptfile, and
 	// on each fetched object (a kpt-merge comment, an upstream-identifier
 	// annotation). The rest is the checked-in package, generated files
 	// included.
 	assert.Contains(t, got["Kptfile"], "upstream:")
+	assert.Contains(t, got["Kptfile"], "- image: "+testImage)
 	delete(got, "Kptfile")
 	delete(want, "Kptfile")
 	upstream := regexp.MustCompile(` # kpt-merge: .*|\n  annotations:\n    internal\.kpt\.dev/upstream-identifier: .*|\n    internal\.kpt\.dev/upstream-identifier: .*`)

@@ -99,7 +99,10 @@ func TestImageNames(t *testing.T) {
 // the host one, and reads back the multi-platform OCI archive in dist/.
 func TestImageAllArchitectures(t *testing.T) {
 	requireDocker(t)
-	imageAllOnce.Do(func() { imageAllBuilt = run(t, repoRoot, nil, "make", "image-all") })
+	imageAllOnce.Do(func() {
+		imageAllBuilt = run(t, repoRoot, nil, "make", "image-all", "IMAGE_REPO="+testRepo, "DEV_ALIAS=")
+		recordBuilt()
+	})
 	require.Zero(t, imageAllBuilt.Code, "make image-all failed:\n%s\n%s", imageAllBuilt.Stdout, imageAllBuilt.Stderr)
 	assert.NotContains(t, imageAllBuilt.Stdout+imageAllBuilt.Stderr, "Pulling", "make image-all must not pull anything")
 
@@ -107,7 +110,7 @@ func TestImageAllArchitectures(t *testing.T) {
 	labels := wantLabels(t, version)
 	for arch := range imageArchs {
 		t.Run("inspect "+arch, func(t *testing.T) {
-			o := succeed(t, repoRoot, nil, "docker", "image", "inspect", imageRepo+":"+version+"-"+arch, "--format",
+			o := succeed(t, repoRoot, nil, "docker", "image", "inspect", testRepo+":"+version+"-"+arch, "--format",
 				`{{.Os}}/{{.Architecture}} {{.Config.User}} {{json .Config.Entrypoint}} {{len .RootFS.Layers}} {{json .Config.Labels}}`)
 			fields := strings.SplitN(strings.TrimSpace(o.Stdout), " ", 5)
 			require.Len(t, fields, 5, o.Stdout)
@@ -119,14 +122,14 @@ func TestImageAllArchitectures(t *testing.T) {
 	}
 
 	t.Run("run the host architecture", func(t *testing.T) {
-		host := imageRepo + ":" + version + "-" + runtime.GOARCH
+		host := testRepo + ":" + version + "-" + runtime.GOARCH
 		o := succeed(t, repoRoot, nil, "docker", "run", "--rm", "--network", "none", "--read-only", "--user", "65534", host, "--version")
 		assert.Equal(t, "uds-egress-fn "+version, strings.SplitN(o.Stdout, "\n", 2)[0])
 		in, err := os.ReadFile(example("ci", "resourcelist.yaml"))
 		require.NoError(t, err)
 		o = succeed(t, repoRoot, in, "docker", "run", "-i", "--rm", "--network", "none", "--read-only", "--user", "65534", host)
 		checkExpected(t, example("ci", "expected.yaml"), o.Stdout)
-		for _, alias := range []string{image, imageRepo + ":" + version} {
+		for _, alias := range []string{testImage, testRepo + ":" + version} {
 			ids := succeed(t, repoRoot, nil, "docker", "image", "inspect", "--format", "{{.Id}}", host, alias).Stdout
 			lines := strings.Fields(ids)
 			require.Len(t, lines, 2)

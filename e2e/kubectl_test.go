@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,9 +38,8 @@ func TestKubectlKustomize(t *testing.T) {
 	assert.NotZero(t, noExec.Code, "kubectl kustomize has no --enable-exec flag")
 
 	requireDocker(t)
-	built := run(t, repoRoot, nil, "make", "image")
-	require.Zero(t, built.Code, "make image failed:\n%s\n%s", built.Stdout, built.Stderr)
-	o := succeed(t, repoRoot, nil, k, "kustomize", "--enable-alpha-plugins", example("kustomize-ambient", "container"))
+	buildImage(t)
+	o := succeed(t, repoRoot, nil, k, "kustomize", "--enable-alpha-plugins", filepath.Join(exampleWithTestImage(t, "kustomize-ambient"), "container"))
 	want, err := os.ReadFile(example("kustomize-ambient", "expected.yaml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, generated(o.Stdout), "the container function did not run")

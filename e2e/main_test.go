@@ -40,6 +40,14 @@ var (
 	// `make image` tags (`make image-name`): kpt uses it as it is, where it
 	// would prefix a bare name with gcr.io/kpt-fn/.
 	image string
+	// testRepo is the image repository of this test run: every image the
+	// tests build is tagged in it (never with the release names), and
+	// TestMain removes them all at the end. testImage is the host image,
+	// what the tests run wherever the examples name image.
+	testRepo  = fmt.Sprintf("localhost/uds-egress-fn-e2e-%d", os.Getpid())
+	testImage string
+	// cmpImage is the Argo CD sidecar image the tests build.
+	cmpImage = fmt.Sprintf("localhost/uds-egress-cmp-e2e-%d:dev", os.Getpid())
 	// repoRoot is the absolute path of the repository.
 	repoRoot string
 	// fnBin is bin/uds-egress-fn, the path the examples run.
@@ -76,7 +84,14 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	image = strings.TrimSpace(string(out))
-	os.Exit(m.Run())
+	testImage = testRepo + strings.TrimPrefix(image, imageRepo) // testRepo:v<release>
+	before := dockerImages()
+	code := m.Run()
+	if err := removeTestImages(before); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: the tests did not leave docker as they found it:", err)
+		code = 1
+	}
+	os.Exit(code)
 }
 
 // example returns the absolute path of examples/<name>.
