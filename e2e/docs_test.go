@@ -254,7 +254,7 @@ func TestDocReviewBlocks(t *testing.T) {
 func TestDocKptEval(t *testing.T) {
 	kpt(t)
 	dir := docSandbox(t)
-	want := readTree(t, example("kpt-pipeline"))
+	want := readTree(t, filepath.Join(dir, "examples", "kpt-pipeline"))
 	o := runDocBlock(t, "run-kpt-eval", dir, nil)
 	require.Zero(t, o.Code, o.Stderr)
 	assertSameTree(t, want, readTree(t, filepath.Join(dir, "examples", "kpt-pipeline")), "kpt fn eval over the rendered package changes nothing")
