@@ -12,6 +12,14 @@
 //     plus one new Package (a pull request's worth of change), at the
 //     -review-sizes, and checks their peak RSS against the README's memory
 //     bound (25 times the input; a diff reads two inputs);
+//   - times the shapes users hit (-shapes): the Anywhere-heavy fleet (5% of
+//     the ambient Packages add a remoteGenerated: Anywhere participant, so
+//     the output is 5-7 times the input) and one tenant's 50 KB Package
+//     whose output is hundreds of times its input, each against the last
+//     release before the hardening round (-release, built from git) and
+//     against the SDK no-op over the same output (the no-op reading the
+//     function's output: the cost of any SDK function that writes that
+//     much), interleaved;
 //   - prints the ratios against the targets and writes everything to
 //     bench/results/latest.json (bench/plot draws docs/performance.png from
 //     it).
@@ -27,6 +35,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -52,6 +61,15 @@ const (
 	// targetRSSPerInput is the README's memory bound: peak RSS under 25
 	// times the input size.
 	targetRSSPerInput = 25.0
+	// Issue 21: on the Anywhere-heavy 10k fleet, CPU and wall time at most
+	// 0.2 times the SDK no-op over the same output and no more than the
+	// release's; every input's peak RSS under 64 MiB + 8 x input; 100
+	// Packages in 50 ms.
+	targetVsNoopOutput = 0.2
+	targetVsRelease    = 1.0
+	rssFloorMiB        = 64.0
+	rssPerInputByte    = 8.0
+	target100Wall      = 0.05
 )
 
 // Results is bench/results/latest.json.
@@ -65,6 +83,20 @@ type Results struct {
 	GoBench []GoBench   `json:"go_bench"`
 	Growth  []Growth    `json:"growth_1k_10k"`
 	Targets []TargetRow `json:"targets"`
+	// Release is the commit the -release binary was built from.
+	Release string     `json:"release,omitempty"`
+	Shapes  []ShapeRow `json:"shapes,omitempty"`
+}
+
+// ShapeRow is one input shape users hit: the function, the release and the
+// SDK no-op reading the function's output, interleaved.
+type ShapeRow struct {
+	Shape      string `json:"shape"`
+	Packages   int    `json:"packages"`
+	InputBytes int64  `json:"input_bytes"`
+	Function   Runs   `json:"function"`
+	Release    *Runs  `json:"release,omitempty"`
+	NoopOutput Runs   `json:"noop_over_output"`
 }
 
 // Machine says where the figures were measured.
@@ -94,6 +126,8 @@ type SizeRow struct {
 	// at sizes outside -review-sizes).
 	Report *Runs `json:"report,omitempty"`
 	Diff   *Runs `json:"diff,omitempty"`
+	// Release is the -release binary on the same fleet.
+	Release *Runs `json:"release,omitempty"`
 }
 
 // Runs are the repetitions of one binary on one input.
@@ -145,6 +179,8 @@ func main() {
 	benchTime := flag.String("bench-time", "1s", "go test -benchtime for the Go benchmarks")
 	skipGo := flag.Bool("skip-go-bench", false, "skip the Go benchmarks")
 	reviewSizes := flag.String("review-sizes", "1000,10000", "fleet sizes at which report and diff are timed too")
+	shapesFlag := flag.String("shapes", "anywhere:100,anywhere:10000,amplification:50000", "shapes users hit: anywhere:N (the Anywhere-heavy fleet of N Packages), amplification:BYTES (one tenant's Package of that size); empty for none")
+	release := flag.String("release", "796a688", "commit of the release to compare with (the last before the hardening round); empty for none")
 	from := flag.String("from", "", "measure nothing: recompute the growth and targets of this results file, print its report and rewrite it")
 	flag.Parse()
 	if *from != "" {
@@ -174,17 +210,31 @@ func main() {
 	check(goCmd("build", "-o", fnBin, "."))
 	check(goCmd("build", "-o", noopBin, "./bench/noop"))
 	res.Machine.FunctionSize, res.Machine.NoopSize = fileSize(fnBin), fileSize(noopBin)
+	var relBin string
+	if *release != "" {
+		relBin, err = buildRelease(*work, *release)
+		check(err)
+		res.Release = *release
+	}
+	shapes, err := parseShapes(*shapesFlag)
+	check(err)
 
 	for _, n := range sizes {
 		path := filepath.Join(*work, fmt.Sprintf("fleet-%d-seed%d.yaml", n, *seed))
 		check(writeFleet(path, n, *seed))
 		row := SizeRow{Packages: n, InputBytes: fileSize(path)}
+		if relBin != "" {
+			row.Release = &Runs{}
+		}
 		logf("%d Packages (%.1f MB): %d runs of each binary, interleaved", n, float64(row.InputBytes)/1e6, *reps)
 		for r := 0; r < *reps; r++ {
 			for _, b := range []struct {
 				bin  string
 				runs *Runs
-			}{{fnBin, &row.Function}, {noopBin, &row.Baseline}} {
+			}{{fnBin, &row.Function}, {noopBin, &row.Baseline}, {relBin, row.Release}} {
+				if b.bin == "" {
+					continue
+				}
 				m, merr := measure(b.bin, path)
 				check(merr)
 				b.runs.add(m)
@@ -206,7 +256,7 @@ func main() {
 				}
 			}
 		}
-		for _, r := range []*Runs{&row.Function, &row.Baseline, row.Report, row.Diff} {
+		for _, r := range []*Runs{&row.Function, &row.Baseline, row.Report, row.Diff, row.Release} {
 			if r != nil {
 				r.MedianWallS, r.MedianCPUS, r.MedianRSS = median(r.WallS), median(r.CPUS), median(r.RSSMiB)
 			}
@@ -215,6 +265,10 @@ func main() {
 		row.CPURatio = row.Function.MedianCPUS / row.Baseline.MedianCPUS
 		row.RSSRatio = row.Function.MedianRSS / row.Baseline.MedianRSS
 		res.E2E = append(res.E2E, row)
+	}
+
+	for _, sh := range shapes {
+		res.Shapes = append(res.Shapes, measureShape(sh, *work, *reps, *seed, fnBin, relBin, noopBin))
 	}
 
 	if !*skipGo {
@@ -440,6 +494,25 @@ func targets(res Results) []TargetRow {
 			out = append(out, TargetRow{What: fmt.Sprintf("diff peak RSS / both inputs, %s Packages", short(row.Packages)), Value: row.Diff.MedianRSS / (2 * input), Target: targetRSSPerInput})
 		}
 	}
+	for _, row := range res.E2E {
+		out = append(out, TargetRow{What: fmt.Sprintf("peak RSS / (64 MiB + 8 x input), %s Packages", short(row.Packages)), Value: row.Function.MedianRSS / rssBoundMiB(row.InputBytes), Target: 1})
+	}
+	for _, row := range res.Shapes {
+		if row.Packages == 10000 {
+			out = append(out,
+				TargetRow{What: row.Shape + ": CPU / no-op over output", Value: row.Function.MedianCPUS / row.NoopOutput.MedianCPUS, Target: targetVsNoopOutput},
+				TargetRow{What: row.Shape + ": wall / no-op over output", Value: row.Function.MedianWallS / row.NoopOutput.MedianWallS, Target: targetVsNoopOutput})
+			if row.Release != nil {
+				out = append(out,
+					TargetRow{What: row.Shape + ": wall / release " + res.Release, Value: row.Function.MedianWallS / row.Release.MedianWallS, Target: targetVsRelease},
+					TargetRow{What: row.Shape + ": CPU / release " + res.Release, Value: row.Function.MedianCPUS / row.Release.MedianCPUS, Target: targetVsRelease})
+			}
+		}
+		if row.Packages == 100 {
+			out = append(out, TargetRow{What: row.Shape + ": wall s", Value: row.Function.MedianWallS, Target: target100Wall})
+		}
+		out = append(out, TargetRow{What: row.Shape + ": peak RSS / (64 MiB + 8 x input)", Value: row.Function.MedianRSS / rssBoundMiB(row.InputBytes), Target: 1})
+	}
 	for _, g := range res.Growth {
 		if g.Name == "plan+render" {
 			out = append(out, TargetRow{What: "plan+render ns/op, 1k -> 10k Packages", Value: g.Wall, Target: targetGrowth})
@@ -463,6 +536,30 @@ func report(w io.Writer, res Results) {
 			r.Function.MedianWallS, r.Function.MedianCPUS, r.Function.MedianRSS,
 			r.Baseline.MedianWallS, r.Baseline.MedianCPUS, r.Baseline.MedianRSS,
 			r.WallRatio, r.CPURatio, r.RSSRatio)
+	}
+	if len(res.E2E) > 0 && res.E2E[0].Release != nil {
+		fmt.Fprintf(w, "\nThe release %s on the same fleets, interleaved with the above (wall s / CPU s / peak RSS MiB):\n\n", res.Release)
+		fmt.Fprintln(w, "| Packages | release wall | CPU | RSS | function / release wall | CPU |")
+		fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|")
+		for _, r := range res.E2E {
+			fmt.Fprintf(w, "| %s | %.2f s | %.2f s | %.0f MiB | %.2f | %.2f |\n", short(r.Packages), r.Release.MedianWallS, r.Release.MedianCPUS, r.Release.MedianRSS,
+				r.Function.MedianWallS/r.Release.MedianWallS, r.Function.MedianCPUS/r.Release.MedianCPUS)
+		}
+	}
+	if len(res.Shapes) > 0 {
+		fmt.Fprintf(w, "\nShapes users hit, median of %d interleaved runs: the function, the release %s, and the SDK no-op reading the function's output (wall s / CPU s / peak RSS MiB; bound: 64 MiB + 8 x input):\n\n", res.Reps, res.Release)
+		fmt.Fprintln(w, "| shape | input | output | function wall | CPU | RSS | release wall | CPU | RSS | no-op over output wall | CPU | RSS | vs release wall | vs no-op CPU | RSS bound |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		for _, r := range res.Shapes {
+			rel, vsRel := "| – | – | –", "–"
+			if r.Release != nil {
+				rel = fmt.Sprintf("| %.2f s | %.2f s | %.0f MiB", r.Release.MedianWallS, r.Release.MedianCPUS, r.Release.MedianRSS)
+				vsRel = fmt.Sprintf("%.2f", r.Function.MedianWallS/r.Release.MedianWallS)
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %.3f s | %.3f s | %.0f MiB %s | %.2f s | %.2f s | %.0f MiB | %s | %.2f | %.0f MiB |\n",
+				r.Shape, size(r.InputBytes), size(r.Function.OutputBytes), r.Function.MedianWallS, r.Function.MedianCPUS, r.Function.MedianRSS, rel,
+				r.NoopOutput.MedianWallS, r.NoopOutput.MedianCPUS, r.NoopOutput.MedianRSS, vsRel, r.Function.MedianCPUS/r.NoopOutput.MedianCPUS, rssBoundMiB(r.InputBytes))
+		}
 	}
 	fmt.Fprintf(w, "\nReview commands, median of %d runs (report: one fleet; diff: the fleet against the fleet plus one new Package):\n\n", res.Reps)
 	fmt.Fprintln(w, "| Packages | command | wall | CPU | peak RSS | output |")
@@ -500,7 +597,7 @@ func report(w io.Writer, res Results) {
 		if !t.Met {
 			verdict = "NOT met"
 		}
-		fmt.Fprintf(w, "  %-50s %6.2f (target <= %.1f) %s\n", t.What, t.Value, t.Target, verdict)
+		fmt.Fprintf(w, "  %-62s %6.2f (target <= %g) %s\n", t.What, t.Value, t.Target, verdict)
 	}
 	fmt.Fprintln(w)
 }
@@ -616,4 +713,143 @@ func check(err error) {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// shape is one -shapes entry.
+type shape struct {
+	name string
+	n    int // Packages, or bytes for amplification
+}
+
+func parseShapes(s string) ([]shape, error) {
+	var out []shape
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	for _, f := range strings.Split(s, ",") {
+		name, num, _ := strings.Cut(strings.TrimSpace(f), ":")
+		n, err := strconv.Atoi(num)
+		if (name != "anywhere" && name != "amplification") || err != nil || n <= 0 {
+			return nil, fmt.Errorf("-shapes: %q is not anywhere:N or amplification:BYTES", f)
+		}
+		out = append(out, shape{name, n})
+	}
+	return out, nil
+}
+
+func (sh shape) String() string {
+	if sh.name == "amplification" {
+		return fmt.Sprintf("amplification, %d KB", sh.n/1000)
+	}
+	return fmt.Sprintf("Anywhere-heavy, %s Packages", short(sh.n))
+}
+
+// measureShape writes the shape's input, runs the function once to keep
+// its output (the no-op's input), then times the function, the release and
+// the no-op over that output, interleaved.
+func measureShape(sh shape, work string, reps int, seed int64, fnBin, relBin, noopBin string) ShapeRow {
+	path := filepath.Join(work, fmt.Sprintf("%s-%d-seed%d.yaml", sh.name, sh.n, seed))
+	var data []byte
+	if sh.name == "amplification" {
+		data = fleetgen.Amplification(sh.n)
+	} else {
+		data = fleetgen.AnywhereHeavy(sh.n, seed).Bytes()
+	}
+	check(os.WriteFile(path, data, 0o644))
+	row := ShapeRow{Shape: sh.String(), InputBytes: int64(len(data))}
+	if sh.name == "anywhere" {
+		row.Packages = sh.n
+	}
+	outPath := path + ".out"
+	check(keepOutput(fnBin, path, outPath))
+	if relBin != "" {
+		row.Release = &Runs{}
+	}
+	logf("%s (%.1f MB in, %.1f MB out): %d runs each of the function, the release and the no-op over the output, interleaved",
+		sh, float64(row.InputBytes)/1e6, float64(fileSize(outPath))/1e6, reps)
+	for r := 0; r < reps; r++ {
+		for _, b := range []struct {
+			bin, in string
+			runs    *Runs
+		}{{fnBin, path, &row.Function}, {relBin, path, row.Release}, {noopBin, outPath, &row.NoopOutput}} {
+			if b.bin == "" {
+				continue
+			}
+			m, err := measure(b.bin, b.in)
+			check(err)
+			b.runs.add(m)
+		}
+	}
+	for _, r := range []*Runs{&row.Function, row.Release, &row.NoopOutput} {
+		if r != nil {
+			r.MedianWallS, r.MedianCPUS, r.MedianRSS = median(r.WallS), median(r.CPUS), median(r.RSSMiB)
+		}
+	}
+	return row
+}
+
+// keepOutput runs bin on in and writes its stdout to out.
+func keepOutput(bin, in, out string) error {
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	src, err := os.Open(in)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	cmd := exec.Command(bin)
+	cmd.Stdin, cmd.Stdout = src, f
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 { // 1: error results, still an output
+			return fmt.Errorf("%s < %s: %v", bin, in, err)
+		}
+	}
+	return f.Close()
+}
+
+// buildRelease builds the function at commit rev (from git archive, so no
+// worktree is registered) into work; the command was package fn at the
+// module root's ./fn before it moved to the root.
+func buildRelease(work, rev string) (string, error) {
+	bin, _ := filepath.Abs(filepath.Join(work, "uds-egress-fn-"+rev))
+	if fileSize(bin) > 0 {
+		return bin, nil
+	}
+	src, _ := filepath.Abs(filepath.Join(work, "src-"+rev))
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return "", err
+	}
+	archive := exec.Command("sh", "-c", fmt.Sprintf("git archive %s | tar -x -C %s", rev, src))
+	archive.Stderr = os.Stderr
+	if err := archive.Run(); err != nil {
+		return "", fmt.Errorf("git archive %s: %v", rev, err)
+	}
+	pkg := "."
+	if fileSize(filepath.Join(src, "main.go")) == 0 {
+		pkg = "./fn"
+	}
+	logf("building the release %s (%s) into %s", rev, pkg, bin)
+	cmd := exec.Command("go", "build", "-o", bin, pkg)
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = src, goEnv(), os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("building %s: %v", rev, err)
+	}
+	return bin, os.RemoveAll(src)
+}
+
+// rssBoundMiB is issue 21's memory bound for an input: 64 MiB + 8 x input.
+func rssBoundMiB(input int64) float64 {
+	return rssFloorMiB + rssPerInputByte*float64(input)/(1<<20)
+}
+
+// size is a byte count for the tables: KB under a megabyte, else MB.
+func size(n int64) string {
+	if n < 1e6 {
+		return fmt.Sprintf("%.0f KB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
 }

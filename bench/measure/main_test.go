@@ -44,3 +44,24 @@ func TestMedian(t *testing.T) {
 		}
 	}
 }
+
+func TestParseShapes(t *testing.T) {
+	got, err := parseShapes("anywhere:10000, amplification:50000")
+	if err != nil || len(got) != 2 || got[0] != (shape{"anywhere", 10000}) || got[1] != (shape{"amplification", 50000}) {
+		t.Fatalf("parseShapes = %v, %v", got, err)
+	}
+	if got[0].String() != "Anywhere-heavy, 10k Packages" || got[1].String() != "amplification, 50 KB" {
+		t.Errorf("names %q, %q", got[0], got[1])
+	}
+	for _, bad := range []string{"anywhere", "anywhere:x", "other:5", "amplification:0"} {
+		if _, err := parseShapes(bad); err == nil {
+			t.Errorf("parseShapes(%q) accepted", bad)
+		}
+	}
+	if got, err := parseShapes(""); err != nil || got != nil {
+		t.Errorf("parseShapes(\"\") = %v, %v", got, err)
+	}
+	if b := rssBoundMiB(1 << 20); b != 72 {
+		t.Errorf("bound for 1 MiB = %v MiB, want 72", b)
+	}
+}

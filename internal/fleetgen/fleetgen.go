@@ -27,11 +27,40 @@ func Pool(n int) int { return max(20, n/10) }
 // each of them, so the output grows with hosts x participants; real fleets
 // have a handful).
 func Write(out io.Writer, n, pool, participants int, seed int64) error {
+	return Shape{Packages: n, Pool: pool, Participants: participants, Seed: seed}.Write(out)
+}
+
+// Shape is the parameters of a fleet.
+type Shape struct {
+	Packages, Pool int
+	// Participants: the first Participants ambient Packages also carry a
+	// remoteGenerated: Anywhere entry.
+	Participants int
+	// AnywherePercent: besides those, each other ambient Package carries
+	// one with this probability (in percent), drawn from a second random
+	// stream so that the rest of the fleet stays the same bytes. Every
+	// host's AuthorizationPolicy lists every participant, as the UDS
+	// operator does, so the output grows with hosts x participants.
+	AnywherePercent int
+	Seed            int64
+}
+
+// AnywhereHeavy is the fleet of n Packages where 5% of the ambient Packages
+// add a remoteGenerated: Anywhere participant (and no fixed ones): the
+// output is about 5-7 times the input at 5,000-10,000 Packages.
+func AnywhereHeavy(n int, seed int64) Shape {
+	return Shape{Packages: n, Pool: Pool(n), AnywherePercent: 5, Seed: seed}
+}
+
+// Write emits the fleet of the shape.
+func (s Shape) Write(out io.Writer) error {
+	n, pool, participants := s.Packages, s.Pool, s.Participants
 	w, ok := out.(*bufio.Writer)
 	if !ok {
 		w = bufio.NewWriterSize(out, 1<<20)
 	}
-	rng := rand.New(rand.NewSource(seed))
+	rng := rand.New(rand.NewSource(s.Seed))
+	anywhere := rand.New(rand.NewSource(s.Seed + 1))
 	fmt.Fprintln(w, "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:")
 	for i := 0; i < n; i++ {
 		mode := "ambient"
@@ -45,6 +74,11 @@ func Write(out io.Writer, n, pool, participants int, seed int64) error {
 			participants--
 			fmt.Fprintf(w, "      - direction: Egress\n        remoteGenerated: Anywhere\n        description: anywhere\n")
 			if rng.Intn(2) == 0 {
+				fmt.Fprintf(w, "        port: 443\n")
+			}
+		} else if mode == "ambient" && s.AnywherePercent > 0 && anywhere.Intn(100) < s.AnywherePercent {
+			fmt.Fprintf(w, "      - direction: Egress\n        remoteGenerated: Anywhere\n        description: anywhere\n        serviceAccount: sa-%c\n", 'a'+anywhere.Intn(3))
+			if anywhere.Intn(2) == 0 {
 				fmt.Fprintf(w, "        port: 443\n")
 			}
 		}
@@ -74,8 +108,13 @@ func Write(out io.Writer, n, pool, participants int, seed int64) error {
 // Bytes returns the fleet of n Packages with the default pool and
 // participants, as `fleet -n N -seed SEED` writes it.
 func Bytes(n int, seed int64) []byte {
+	return Shape{Packages: n, Pool: Pool(n), Participants: DefaultParticipants, Seed: seed}.Bytes()
+}
+
+// Bytes returns the fleet of the shape.
+func (s Shape) Bytes() []byte {
 	var b bytes.Buffer
-	if err := Write(&b, n, Pool(n), DefaultParticipants, seed); err != nil {
+	if err := s.Write(&b); err != nil {
 		panic(err) // a bytes.Buffer does not fail
 	}
 	return b.Bytes()
