@@ -39,3 +39,19 @@ func benchFleets(b *testing.B, run func(in []byte) int) {
 		})
 	}
 }
+
+// BenchmarkRunAnywhere is Run on the Anywhere-heavy fleet of 10,000
+// Packages (5% of the ambient Packages add an Anywhere participant; the
+// output is about 5 times the input), the shape issue 21 measures.
+func BenchmarkRunAnywhere(b *testing.B) {
+	in := fleetgen.AnywhereHeavy(10000, 1).Bytes()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	stop := benchcpu.Start(b)
+	for b.Loop() {
+		if code := Run(bytes.NewReader(in), io.Discard, io.Discard); code != 0 {
+			b.Fatalf("exit code %d", code)
+		}
+	}
+	stop()
+}
