@@ -32,6 +32,7 @@ func Node(n *yaml.Node) Document { return Document{node: n} }
 func Write(w io.Writer, items []Document, functionConfig *yaml.Node, results []Document) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	var scratch bytes.Buffer
+	var direct directEncoder
 	bw.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n")
 	if len(items) == 0 {
 		bw.WriteString("items: []\n")
@@ -39,14 +40,9 @@ func Write(w io.Writer, items []Document, functionConfig *yaml.Node, results []D
 		bw.WriteString("items:\n")
 	}
 	for _, d := range items {
-		if d.raw != nil {
-			bw.Write(d.raw)
-			continue
-		}
-		if err := encodeDoc(&scratch, d); err != nil {
+		if err := writeItem(bw, &scratch, &direct, d); err != nil {
 			return err
 		}
-		writeSequenceItem(bw, scratch.Bytes())
 	}
 	if functionConfig != nil {
 		if err := encodeDoc(&scratch, Document{node: functionConfig}); err != nil {
@@ -58,13 +54,33 @@ func Write(w io.Writer, items []Document, functionConfig *yaml.Node, results []D
 	if len(results) > 0 {
 		bw.WriteString("results:\n")
 		for _, d := range results {
-			if err := encodeDoc(&scratch, d); err != nil {
+			if err := writeItem(bw, &scratch, &direct, d); err != nil {
 				return err
 			}
-			writeSequenceItem(bw, scratch.Bytes())
 		}
 	}
 	return bw.Flush()
+}
+
+// writeItem writes d as an item of a block sequence at column 0: its
+// original bytes, or the direct encoder's output, or yaml.v3's.
+func writeItem(bw *bufio.Writer, scratch *bytes.Buffer, direct *directEncoder, d Document) error {
+	if d.raw != nil {
+		_, err := bw.Write(d.raw)
+		return err
+	}
+	if d.node == nil && directEncoding {
+		if direct.item(d.value) {
+			_, err := bw.Write(direct.b)
+			return err
+		}
+		directFallbacks++
+	}
+	if err := encodeDoc(scratch, d); err != nil {
+		return err
+	}
+	writeSequenceItem(bw, scratch.Bytes())
+	return nil
 }
 
 // encodeDoc writes d as a standalone YAML document into buf.
