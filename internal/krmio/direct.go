@@ -5,8 +5,10 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"slices"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -421,20 +423,39 @@ func plainSafe(s string) bool {
 
 // sortKeys sorts map keys (and their values alongside) in yaml.v3's order.
 func sortKeys(names []string, keys []reflect.Value) {
-	// insertion sort for the small maps of labels and annotations; a
-	// merge of runs would do for large ones, which the function has not.
-	for i := 1; i < len(names); i++ {
-		for j := i; j > 0 && keyLess(names[j], names[j-1]); j-- {
-			names[j], names[j-1] = names[j-1], names[j]
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
+	idx := make([]int, len(names))
+	for i := range idx {
+		idx[i] = i
 	}
+	slices.SortFunc(idx, func(i, j int) int {
+		switch {
+		case keyLess(names[i], names[j]):
+			return -1
+		case keyLess(names[j], names[i]):
+			return 1
+		}
+		return 0
+	})
+	sortedNames := make([]string, len(names))
+	sortedKeys := make([]reflect.Value, len(keys))
+	for to, from := range idx {
+		sortedNames[to], sortedKeys[to] = names[from], keys[from]
+	}
+	copy(names, sortedNames)
+	copy(keys, sortedKeys)
 }
 
 // keyLess is yaml.v3's order of string map keys (sorter.go keyList.Less):
 // letters before digits unless inside a number, runs of digits compared as
 // numbers.
 func keyLess(a, b string) bool {
+	if ascii(a) && ascii(b) {
+		return keyLessASCII(a, b)
+	}
+	return keyLessRunes(a, b)
+}
+
+func keyLessRunes(a, b string) bool {
 	ar, br := []rune(a), []rune(b)
 	digits := false
 	for i := 0; i < len(ar) && i < len(br); i++ {
@@ -479,4 +500,62 @@ func keyLess(a, b string) bool {
 		return ar[i] < br[i]
 	}
 	return len(ar) < len(br)
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// keyLessASCII is keyLess for ASCII strings, byte by byte.
+func keyLessASCII(a, b string) bool {
+	digits := false
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] == b[i] {
+			digits = isDigit(a[i])
+			continue
+		}
+		al, bl := isLetter(a[i]), isLetter(b[i])
+		if al && bl {
+			return a[i] < b[i]
+		}
+		if al || bl {
+			if digits {
+				return al
+			}
+			return bl
+		}
+		var ai, bi int
+		var an, bn int64
+		if a[i] == '0' || b[i] == '0' {
+			for j := i - 1; j >= 0 && isDigit(a[j]); j-- {
+				if a[j] != '0' {
+					an = 1
+					bn = 1
+					break
+				}
+			}
+		}
+		for ai = i; ai < len(a) && isDigit(a[ai]); ai++ {
+			an = an*10 + int64(a[ai]-'0')
+		}
+		for bi = i; bi < len(b) && isDigit(b[bi]); bi++ {
+			bn = bn*10 + int64(b[bi]-'0')
+		}
+		if an != bn {
+			return an < bn
+		}
+		if ai != bi {
+			return ai < bi
+		}
+		return a[i] < b[i]
+	}
+	return len(a) < len(b)
 }

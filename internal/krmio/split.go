@@ -2,14 +2,30 @@ package krmio
 
 import (
 	"bytes"
-	"regexp"
 	"unicode/utf8"
 )
 
 // keepChomping finds block scalar headers with the keep indicator (|+, >2+):
 // their trailing blank lines are content, which line-based splitting would
-// hand to the next item.
-var keepChomping = regexp.MustCompile(`[|>][1-9]?\+`)
+// hand to the next item. It matches what the regular expression [|>][1-9]?\+
+// matches, with one pass over the bytes (the regexp took a tenth of a run).
+func keepChomping(data []byte) bool {
+	for i := 0; i < len(data); i++ {
+		j := bytes.IndexAny(data[i:], "|>")
+		if j < 0 {
+			return false
+		}
+		i += j
+		k := i + 1
+		if k < len(data) && data[k] >= '1' && data[k] <= '9' {
+			k++
+		}
+		if k < len(data) && data[k] == '+' {
+			return true
+		}
+	}
+	return false
+}
 
 // rawSections is a block-style ResourceList cut into its top-level keys and
 // its items, without parsing. kpt and kustomize write ResourceLists this
@@ -33,7 +49,7 @@ type rawItem []byte
 // ends, unusual indentation...): the caller then parses the whole document.
 func splitResourceList(data []byte) (rawSections, bool) {
 	s := rawSections{top: map[string][]byte{}}
-	if bytes.ContainsAny(data, "\r\t") || bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) || keepChomping.Match(data) ||
+	if bytes.ContainsAny(data, "\r\t") || bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) || keepChomping(data) ||
 		!bytes.HasSuffix(data, []byte("\n")) || !printable(data) {
 		// CR line ends, tabs, a byte order mark, block scalars that keep
 		// trailing blank lines, a last line without its newline (which a

@@ -1,6 +1,7 @@
 package krmio
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -92,4 +93,13 @@ func encodeNode(t *testing.T, n *yaml.Node) string {
 	b, err := yaml.Marshal(n)
 	require.NoError(t, err)
 	return string(b)
+}
+
+func TestKeepChompingMatchesTheRegexp(t *testing.T) {
+	re := regexp.MustCompile(`[|>][1-9]?\+`)
+	for _, s := range []string{"", "|", "|+", ">+", "|2+", ">9+", "|0+", "|22+", "a: |\n  x\n", "a: >-\n", "x|", "x>1", "|>+", "||+", "key: |1+\n"} {
+		if got, want := keepChomping([]byte(s)), re.MatchString(s); got != want {
+			t.Errorf("keepChomping(%q) = %v, the regexp says %v", s, got, want)
+		}
+	}
 }
