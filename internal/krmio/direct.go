@@ -3,9 +3,9 @@ package krmio
 import (
 	"encoding"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
-	"slices"
 	"sync"
 	"unicode"
 	"unicode/utf8"
