@@ -82,6 +82,10 @@ type badCase struct {
 	noRef bool
 	// bug describes the bug the case was the failing regression test for.
 	bug string
+	// outputBudget, when set, replaces the output budget's floor and bytes
+	// per input byte (fn/size.go) for the case, so that a small input
+	// reaches it.
+	outputBudget *[2]int
 }
 
 const innocentHead = `# innocent ConfigMap: its comments and layout must survive
@@ -217,6 +221,20 @@ func manyPorts(n int) []string {
 			ports[k] = strconv.Itoa(i*100 + k + 1)
 		}
 		out = append(out, fmt.Sprintf("{direction: Egress, remoteHost: big.example.com, description: entry %d of many, ports: [%s]}", i, strings.Join(ports, ", ")))
+	}
+	return out
+}
+
+// anywhereTimesHosts: participants Anywhere entries with their own
+// serviceAccount and hosts entries of 10 ports each; every host's
+// AuthorizationPolicy lists every participant on every port.
+func anywhereTimesHosts(participants, hosts int) []string {
+	var out []string
+	for i := 0; i < participants; i++ {
+		out = append(out, fmt.Sprintf("{direction: Egress, remoteGenerated: Anywhere, serviceAccount: sa-%d, description: participant %d of many}", i, i))
+	}
+	for i := 0; i < hosts; i++ {
+		out = append(out, fmt.Sprintf("{direction: Egress, remoteHost: h%d.{{bad}}, remoteProtocol: TLS, ports: [8001, 8002, 8003, 8004, 8005, 8006, 8007, 8008, 8009, 8010], description: host %d of many}", i, i))
 	}
 	return out
 }
@@ -608,6 +626,14 @@ func badInputCases() []badCase {
 		{name: "a generated object over 1 MiB", rejected: []pkgRef{{bad, ns}},
 			items: pkg(bad, ns, "", manyPorts(120)...),
 			want:  []wantResult{e(diag.ObjectTooLarge, "spec.network.allow")}},
+		{name: "a generated object over 1 MiB: only its largest contributor is rejected", rejected: []pkgRef{{bad, ns}},
+			items: okPkg("victim", "victim-ns", "", "{direction: Egress, remoteHost: big.example.com, remoteProtocol: TLS, port: 443, serviceAccount: api, description: one port}") +
+				pkg(bad, ns, "", manyPorts(120)...),
+			want: []wantResult{e(diag.ObjectTooLarge, "spec.network.allow")}},
+		{name: "the output over its budget: Anywhere participants times hosts", rejected: []pkgRef{{bad, ns}},
+			outputBudget: &[2]int{0, 8},
+			items:        pkg(bad, ns, "", anywhereTimesHosts(20, 10)...),
+			want:         []wantResult{e(diag.OutputTooLarge, "spec.network.allow")}},
 		unreadableCase("aliases across items beyond the run's budget", aliasAmplification()),
 
 		// ---- nothing removed or shadowed silently ---------------------
@@ -899,6 +925,11 @@ func badInput(i int, tc badCase) (in, badHost, okHost string) {
 
 func checkBadCase(t *testing.T, i int, tc badCase) {
 	in, badHost, okHost := badInput(i, tc)
+	if b := tc.outputBudget; b != nil {
+		floor, perByte := outputBudgetFloor, outputBudgetPerInputByte
+		outputBudgetFloor, outputBudgetPerInputByte = b[0], b[1]
+		defer func() { outputBudgetFloor, outputBudgetPerInputByte = floor, perByte }()
+	}
 
 	var out, stderr bytes.Buffer
 	var code int

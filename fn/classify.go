@@ -33,6 +33,10 @@ type Classified struct {
 	// PackageItems counts the items that are Packages, deleted ones
 	// included.
 	PackageItems int
+	// PackageBytes is the size of the Packages as their content measures
+	// it (packageBytes), whatever its layout: the output budget scales with
+	// it, and the same Packages give the same budget on every run.
+	PackageBytes int
 	// Env is what pass-through objects tell the planner.
 	Env plan.Environment
 	// Paths: some item says which file it came from, so generated objects
@@ -113,6 +117,7 @@ func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, er
 			continue
 		}
 		c.PackageItems++
+		c.PackageBytes += packageBytes(item)
 		ref := krmio.RefOf(item, pos)
 		pkg, fs := schemas.DecodePackage(item, ref)
 		if settings.Istio() {
@@ -231,4 +236,15 @@ func errorPaths(fs []diag.Finding) []string {
 		}
 	}
 	return paths
+}
+
+// packageBytes measures a Package by its content: every scalar's text and
+// four bytes for its place, about its size in block YAML. Layout, comments
+// and quoting do not change it (alias expansion is not followed).
+func packageBytes(n *yaml.Node) int {
+	size := len(n.Value) + 4
+	for _, c := range n.Content {
+		size += packageBytes(c)
+	}
+	return size
 }

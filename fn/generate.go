@@ -22,6 +22,9 @@ type GenerateInput struct {
 	Settings schemas.Settings
 	Env      plan.Environment
 	Options  render.Options
+	// OutputBudget bounds the size of the generated objects (OutputBudget
+	// of the input's size; 0: no bound).
+	OutputBudget int
 }
 
 // Generate is the pure core: validate each Package, admit the fleet, plan,
@@ -52,13 +55,14 @@ func planAndRender(in GenerateInput) (plan.Plan, []render.Object, []diag.Finding
 	}
 	admitted, fleetFindings := admit(subjects)
 	findings = append(findings, fleetFindings...)
-	// An object too large to store rejects every Package contributing to
-	// it, and the rest is planned again: each round removes Packages and
-	// objects only shrink, so this ends (in one round in practice).
+	// An object too large to store, or an output over its budget, rejects
+	// the fewest Packages, largest contributors first, and the rest is
+	// planned again: each round removes Packages and objects only shrink,
+	// so this ends (in one or two rounds in practice).
 	for {
 		p, planFindings := plan.Build(plan.Input{Packages: admitted, Settings: in.Settings, Env: in.Env})
 		objs := render.Render(p, in.Settings, in.Options)
-		tooLarge, runLevel := oversized(objs, admitted)
+		tooLarge, runLevel := oversized(objs, admitted, p, in.Settings, in.OutputBudget)
 		if len(tooLarge) == 0 {
 			return p, objs, append(append(findings, planFindings...), runLevel...)
 		}

@@ -129,6 +129,8 @@ func process(rl *krmio.ResourceList) (Output, error) {
 		Settings: settings,
 		Env:      c.Env,
 		Options:  render.Options{Paths: c.Paths},
+		// the budget scales with the Packages (fn/size.go)
+		OutputBudget: OutputBudget(c.PackageBytes),
 	})
 	findings = append(findings, genFindings...)
 	objects, nsFindings := namespaceFindings(objects, settings, &c.fleet)

@@ -1,9 +1,14 @@
 package fn
 
 import (
+	"cmp"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/uds-egress-fn/uds-egress-fn/generators/plan"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/naming"
@@ -15,54 +20,179 @@ import (
 // leaves room for what kubectl and controllers add.
 const MaxObjectBytes = 1 << 20
 
+// Output budget: the generated objects of one run are at most
+// OutputBudgetFloor + OutputBudgetPerInputByte x the size of the input's
+// Packages (Classified.PackageBytes; the objects estimated as JSON, which
+// is close to the YAML written). Each Anywhere
+// participant joins every host's rules, so a small input can ask for an
+// output hundreds of times its size; past the budget the largest
+// contributors are rejected (docs/performance.md, Bounds).
+const (
+	OutputBudgetFloor        = 64 << 20
+	OutputBudgetPerInputByte = 256
+)
+
+// outputBudgetFloor and outputBudgetPerInputByte are the constants; the
+// bad-input catalogue lowers them to reach the budget with a small input.
+var (
+	outputBudgetFloor        = OutputBudgetFloor
+	outputBudgetPerInputByte = OutputBudgetPerInputByte
+)
+
+// OutputBudget is the output budget for Packages of size bytes.
+func OutputBudget(size int) int {
+	return outputBudgetFloor + outputBudgetPerInputByte*size
+}
+
 // elementsBeforeMeasuring: an object whose estimate (elements) stays under
 // this cannot reach MaxObjectBytes, so only larger ones are encoded to
 // measure them.
 const elementsBeforeMeasuring = MaxObjectBytes / 2
 
-// oversized returns, for each admitted Package that contributes to an
-// object over MaxObjectBytes, the finding that rejects it. The waypoint
-// Gateway is the exception: it grows only with the number of ambient
-// Packages (one user annotation each), which no Package is to blame for,
-// so it fails the run as a whole instead (run).
-func oversized(objs []render.Object, admitted []schemas.Subject) (rejected map[int]diag.Finding, run []diag.Finding) {
-	var out map[int]diag.Finding
-	for i := range objs {
-		o := &objs[i]
-		if elements(o) < elementsBeforeMeasuring {
-			continue
-		}
-		b, err := json.Marshal(o)
-		if err != nil || len(b) <= MaxObjectBytes {
-			continue
-		}
-		if o.Kind == "Gateway" && strings.HasPrefix(o.APIVersion, "gateway.networking.k8s.io/") {
-			run = append(run, diag.New(diag.ObjectTooLarge, nil, "",
-				"the waypoint Gateway %s/%s would be %d bytes, more than the %d the function writes, because it lists each of its %d ambient Packages in a uds.dev/user-* annotation: render the fleet in parts, or set waypointEnabled: false when the waypoint is deployed elsewhere",
-				o.Metadata.Namespace, o.Metadata.Name, len(b), MaxObjectBytes, len(o.Metadata.Annotations)))
-			continue
-		}
-		for _, j := range contributors(o, admitted) {
-			if out == nil {
-				out = map[int]diag.Finding{}
-			}
-			if _, done := out[j]; done {
-				continue
-			}
-			out[j] = diag.New(diag.ObjectTooLarge, admitted[j].Ref, "spec.network.allow",
-				"the generated %s %s/%s would be %d bytes, more than the %d the function writes (the API server refuses objects of about 1.5 MiB); this Package contributes to it, so it is rejected: ask for fewer ports or identities per host",
-				o.Kind, o.Metadata.Namespace, o.Metadata.Name, len(b), MaxObjectBytes)
+// part is a piece of a generated object that some Packages asked for: it
+// goes away only when every one of them is rejected.
+type part struct {
+	bytes int
+	by    []int // admitted indices
+}
+
+// attribution is what each contributor of an object asked for.
+type attribution struct {
+	parts []part
+	// contributors in the order they are rejected: the most bytes first,
+	// then input order.
+	contributors []int
+	bytes        map[int]int
+}
+
+// blame rejects the fewest contributors, those asking for the most bytes
+// first, until size minus the parts only they asked for is at most limit.
+// It returns them in that order (at least one when size > limit).
+func (a attribution) blame(size, limit int) []int {
+	remaining := make([]int, len(a.parts))
+	byPkg := map[int][]int{}
+	for i, p := range a.parts {
+		remaining[i] = len(p.by)
+		for _, j := range p.by {
+			byPkg[j] = append(byPkg[j], i)
 		}
 	}
-	return out, run
+	var out []int
+	for _, j := range a.contributors {
+		if size <= limit {
+			break
+		}
+		out = append(out, j)
+		for _, i := range byPkg[j] {
+			if remaining[i]--; remaining[i] == 0 {
+				size -= a.parts[i].bytes
+			}
+		}
+	}
+	return out
+}
+
+func newAttribution(parts []part) attribution {
+	a := attribution{parts: parts, bytes: map[int]int{}}
+	for _, p := range parts {
+		for _, j := range p.by {
+			if _, seen := a.bytes[j]; !seen {
+				a.contributors = append(a.contributors, j)
+			}
+			a.bytes[j] += p.bytes
+		}
+	}
+	slices.SortFunc(a.contributors, func(x, y int) int {
+		return cmp.Or(cmp.Compare(a.bytes[y], a.bytes[x]), cmp.Compare(x, y))
+	})
+	return a
+}
+
+// sizer attributes generated objects to the admitted Packages.
+type sizer struct {
+	admitted []schemas.Subject
+	index    map[schemas.PackageID]int
+	// hosts are the ambient hosts by the namespace/name of their
+	// ServiceEntry and AuthorizationPolicy.
+	serviceEntries, policies map[string]*plan.AmbientHost
+}
+
+func newSizer(admitted []schemas.Subject, p plan.Plan, s schemas.Settings) *sizer {
+	z := &sizer{admitted: admitted, index: make(map[schemas.PackageID]int, len(admitted)),
+		serviceEntries: map[string]*plan.AmbientHost{}, policies: map[string]*plan.AmbientHost{}}
+	for j, a := range admitted {
+		z.index[a.ID()] = j
+	}
+	for _, h := range p.Ambient.Hosts {
+		z.serviceEntries[s.AmbientNamespace+"/"+h.ServiceEntryName] = h
+		z.policies[s.AmbientNamespace+"/"+h.PolicyName] = h
+	}
+	return z
+}
+
+// attribute splits an object into the parts each contributor asked for.
+// An ambient host's AuthorizationPolicy is its identities per port (each
+// asked for by the entries that name it, Anywhere participants included);
+// its ServiceEntry is its ports. Any other object is one part that all its
+// contributors (users, or the Package it belongs to) asked for together.
+func (z *sizer) attribute(o *render.Object, size int) attribution {
+	key := o.Metadata.Namespace + "/" + o.Metadata.Name
+	var parts []part
+	switch {
+	case o.Kind == "AuthorizationPolicy" && z.policies[key] != nil:
+		for _, r := range z.policies[key].Rules {
+			// the rule itself: its port, asked for by the entries naming
+			// the host (participants join the ports that exist)
+			var srcs []plan.Source
+			for _, a := range r.Access {
+				srcs = append(srcs, a.Sources...)
+			}
+			if by := z.sources(srcs, false); len(by) > 0 {
+				parts = append(parts, part{bytes: 96, by: by})
+			}
+			for _, a := range r.Access {
+				id := a.Identity.Principal + a.Identity.Namespace
+				parts = append(parts, part{bytes: len(id) + 3, by: z.sources(a.Sources, true)})
+			}
+		}
+	case o.Kind == "ServiceEntry" && z.serviceEntries[key] != nil:
+		for _, r := range z.serviceEntries[key].Rules {
+			var srcs []plan.Source
+			for _, a := range r.Access {
+				srcs = append(srcs, a.Sources...)
+			}
+			if by := z.sources(srcs, false); len(by) > 0 {
+				parts = append(parts, part{bytes: 48 + 2*len(strconv.Itoa(r.Port)), by: by})
+			}
+		}
+	}
+	if len(parts) == 0 {
+		parts = []part{{bytes: size, by: z.contributors(o)}}
+	}
+	return newAttribution(parts)
+}
+
+// sources are the admitted indices of the Packages of srcs (Anywhere
+// participants too when anywhere), each once.
+func (z *sizer) sources(srcs []plan.Source, anywhere bool) []int {
+	var out []int
+	for _, s := range srcs {
+		if s.Anywhere && !anywhere {
+			continue
+		}
+		if j, ok := z.index[s.Package]; ok && !slices.Contains(out, j) {
+			out = append(out, j)
+		}
+	}
+	return out
 }
 
 // contributors are the admitted Packages an object is generated for: the
 // users named in its annotations (shared objects), or the Package of its
 // uds/package label in its namespace (package-local objects).
-func contributors(o *render.Object, admitted []schemas.Subject) []int {
+func (z *sizer) contributors(o *render.Object) []int {
 	var out []int
-	for j, s := range admitted {
+	for j, s := range z.admitted {
 		id := s.ID()
 		key, _ := naming.AnnotationKey(id.Name, id.Namespace)
 		_, user := o.Metadata.Annotations[key]
@@ -72,6 +202,104 @@ func contributors(o *render.Object, admitted []schemas.Subject) []int {
 		}
 	}
 	return out
+}
+
+// oversized returns, for the admitted Packages to reject so that every
+// object fits in MaxObjectBytes and the output in budget (0: none), the
+// finding that rejects each. For an object over the limit the fewest
+// contributors are rejected, those asking for the most bytes of it first
+// (input order on a tie), and the others keep their egress; the same for
+// the whole output over its budget. The waypoint Gateway is the exception:
+// it grows only with the number of ambient Packages (one user annotation
+// each), which no Package is to blame for, so it fails the run as a whole
+// instead (run).
+func oversized(objs []render.Object, admitted []schemas.Subject, p plan.Plan, s schemas.Settings, budget int) (rejected map[int]diag.Finding, run []diag.Finding) {
+	z := newSizer(admitted, p, s)
+	out := map[int]diag.Finding{}
+	total := 0
+	sizes := make([]int, len(objs))
+	for i := range objs {
+		o := &objs[i]
+		n := elements(o)
+		if n < elementsBeforeMeasuring {
+			sizes[i] = n + 512 // the estimate counts the lists; the rest is under 512 bytes
+			total += sizes[i]
+			continue
+		}
+		b, err := json.Marshal(o)
+		if err != nil {
+			continue
+		}
+		sizes[i] = len(b)
+		total += len(b)
+		if len(b) <= MaxObjectBytes {
+			continue
+		}
+		if o.Kind == "Gateway" && strings.HasPrefix(o.APIVersion, "gateway.networking.k8s.io/") {
+			run = append(run, diag.New(diag.ObjectTooLarge, nil, "",
+				"the waypoint Gateway %s/%s would be %d bytes, more than the %d the function writes, because it lists each of its %d ambient Packages in a uds.dev/user-* annotation: render the fleet in parts, or set waypointEnabled: false when the waypoint is deployed elsewhere",
+				o.Metadata.Namespace, o.Metadata.Name, len(b), MaxObjectBytes, len(o.Metadata.Annotations)))
+			continue
+		}
+		a := z.attribute(o, len(b))
+		blamed := a.blame(len(b), MaxObjectBytes)
+		for rank, j := range blamed {
+			if _, done := out[j]; done {
+				continue
+			}
+			out[j] = diag.New(diag.ObjectTooLarge, admitted[j].Ref, "spec.network.allow",
+				"the generated %s %s/%s would be %d bytes, more than the %d the function writes (the API server refuses objects of about 1.5 MiB); this Package asks for %d bytes of it, %s of its %d contributors, so it is rejected%s and the others keep their egress: ask for fewer ports or identities per host",
+				o.Kind, o.Metadata.Namespace, o.Metadata.Name, len(b), MaxObjectBytes, a.bytes[j], ordinal(rank), len(a.contributors), together(admitted, blamed, j))
+		}
+	}
+	if budget <= 0 || total <= budget || len(out) > 0 {
+		return out, run
+	}
+	// The whole output over its budget: each Package's share of every
+	// object, as above.
+	var parts []part
+	for i := range objs {
+		o := &objs[i]
+		parts = append(parts, z.attribute(o, sizes[i]).parts...)
+	}
+	a := newAttribution(parts)
+	blamed := a.blame(total, budget)
+	for rank, j := range blamed {
+		out[j] = diag.New(diag.OutputTooLarge, admitted[j].Ref, "spec.network.allow",
+			"the generated objects would be about %d bytes, more than the %d the size of the input's Packages allows (%d MiB + %d bytes per byte of Packages); this Package asks for about %d bytes of them, %s of %d Packages, so it is rejected%s and the others keep their egress: each remoteGenerated: Anywhere entry is listed in the AuthorizationPolicy of every host, so ask for fewer Anywhere entries, hosts or ports",
+			total, budget, outputBudgetFloor>>20, outputBudgetPerInputByte, a.bytes[j], ordinal(rank), len(a.contributors), together(admitted, blamed, j))
+	}
+	return out, run
+}
+
+// ordinal says where a contributor ranks: "the most", "the 2nd most", ...
+func ordinal(rank int) string {
+	switch rank {
+	case 0:
+		return "the most"
+	case 1:
+		return "the 2nd most"
+	case 2:
+		return "the 3rd most"
+	}
+	return fmt.Sprintf("the %dth most", rank+1)
+}
+
+// together names the other Packages rejected for the same object.
+func together(admitted []schemas.Subject, blamed []int, self int) string {
+	var names []string
+	for _, j := range blamed {
+		if j != self {
+			names = append(names, admitted[j].ID().String())
+		}
+	}
+	switch {
+	case len(names) == 0:
+		return ""
+	case len(names) > 5:
+		return fmt.Sprintf(" (with %s and %d more)", strings.Join(names[:5], ", "), len(names)-5)
+	}
+	return " (with " + strings.Join(names, ", ") + ")"
 }
 
 // elements estimates an object's encoded size from its list elements (the

@@ -1,12 +1,16 @@
 package fn
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/uds-egress-fn/uds-egress-fn/generators/plan"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/naming"
@@ -43,7 +47,7 @@ func TestOversizedSharedObjectRejectsItsUsers(t *testing.T) {
 	}
 	big := annotated("ServiceEntry", "networking.istio.io/v1", admitted[:2], render.ServiceEntrySpec{Ports: ports})
 	small := annotated("ServiceEntry", "networking.istio.io/v1", admitted[2:], render.ServiceEntrySpec{Ports: ports[:3]})
-	rejected, run := oversized([]render.Object{big, small}, admitted)
+	rejected, run := oversized([]render.Object{big, small}, admitted, plan.Plan{}, schemas.DefaultSettings(), 0)
 	assert.Empty(t, run)
 	require.Len(t, rejected, 2)
 	for j := 0; j < 2; j++ {
@@ -56,7 +60,7 @@ func TestOversizedSharedObjectRejectsItsUsers(t *testing.T) {
 func TestOversizedWaypointFailsTheRunNotThePackages(t *testing.T) {
 	admitted := subjects(30000)
 	wp := annotated("Gateway", "gateway.networking.k8s.io/v1", admitted, render.WaypointSpec{})
-	rejected, run := oversized([]render.Object{wp}, admitted)
+	rejected, run := oversized([]render.Object{wp}, admitted, plan.Plan{}, schemas.DefaultSettings(), 0)
 	assert.Empty(t, rejected, "no Package is to blame for the fleet's size")
 	require.Len(t, run, 1)
 	assert.Equal(t, diag.ScopeInput, run[0].Scope)
@@ -68,4 +72,39 @@ func TestSmallObjectsAreNotEncoded(t *testing.T) {
 	assert.Less(t, elements(&o), elementsBeforeMeasuring)
 	unknown := render.Object{Kind: "Other", Spec: struct{}{}}
 	assert.GreaterOrEqual(t, elements(&unknown), elementsBeforeMeasuring, "a kind the estimate does not know is measured")
+}
+
+// The victim case of issue 21: one tenant's entries push the shared
+// AuthorizationPolicy of a host past 1 MiB; a Package that asked for one
+// port of the same host keeps its egress and is not named as a cause.
+func TestOversizedObjectRejectsTheLargestContributorOnly(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(pkg("victim", "victim-ns", "", "{direction: Egress, remoteHost: big.example.com, remoteProtocol: TLS, port: 443, serviceAccount: api, description: one port}"))
+	b.WriteString(pkg("bad", "bad-ns", "", manyPorts(120)...))
+	b.WriteString(pkg("small", "small-ns", "", manyPorts(1)...))
+	var out bytes.Buffer
+	in := strings.ReplaceAll(resourceList1(b.String()), "{{bad}}", "marker.example.com")
+	code := Run(strings.NewReader(in), &out, io.Discard)
+	assert.Equal(t, 1, code)
+	parsed := parseOutput(t, out.String())
+	var tooLarge []string
+	for _, r := range parsed.results {
+		if r.Tags["code"] == string(diag.ObjectTooLarge) {
+			require.NotNil(t, r.ResourceRef)
+			tooLarge = append(tooLarge, r.ResourceRef.Namespace+"/"+r.ResourceRef.Name)
+			assert.Regexp(t, `would be \d+ bytes, more than the 1048576 .* asks for \d+ bytes of it, the most of its 3 contributors`, r.Message)
+			assert.NotContains(t, r.Message, "victim")
+		}
+	}
+	assert.Equal(t, []string{"bad-ns/bad"}, tooLarge, "only the largest contributor is rejected")
+	var policy map[string]any
+	for _, g := range generatedItems(parsed.items) {
+		if text(g, "kind") == "AuthorizationPolicy" && text(g, "metadata", "name") == "ambient-ap-big-example-com" {
+			policy = map[string]any{"text": string(encode(t, g))}
+		}
+	}
+	require.NotNil(t, policy, "the host's AuthorizationPolicy is still generated")
+	assert.Contains(t, policy["text"], "cluster.local/ns/victim-ns/sa/api", "the victim keeps its egress")
+	assert.Contains(t, policy["text"], "small-ns", "the small contributor keeps its egress")
+	assert.NotContains(t, policy["text"], "bad-ns")
 }

@@ -41,6 +41,7 @@ const (
 	HostInCluster      Code = "host-in-cluster"
 	PortLimit          Code = "port-limit"
 	ObjectTooLarge     Code = "object-too-large"
+	OutputTooLarge     Code = "output-too-large"
 	SelectorInvalid    Code = "selector-invalid"
 	StaleObjectRemoved Code = "stale-object-removed"
 	ManagedForeign     Code = "managed-label-foreign"
@@ -94,7 +95,8 @@ var Catalogue = []Entry{
 	{ServiceAccount, Error, "Rule 2.8: serviceAccount outside ambient mode, or on an entry that is neither remoteHost nor an Egress remoteGenerated: Anywhere."},
 	{PortInvalid, Error, "Rule 2.9: a port is not an integer from 1 to 65535."},
 	{PortLimit, Error, "An allow entry lists more than 100 ports (a bound on the work and object size one entry can cause)."},
-	{ObjectTooLarge, Error, "A generated object would be larger than 1 MiB (the API server refuses objects of about 1.5 MiB); every Package contributing to it is rejected."},
+	{ObjectTooLarge, Error, "A generated object would be larger than 1 MiB (the API server refuses objects of about 1.5 MiB); the fewest of its contributors are rejected, those asking for the most bytes of it first, and the others keep their egress."},
+	{OutputTooLarge, Error, "The generated objects would be more than 64 MiB plus 256 bytes per byte of the input's Packages (each Anywhere participant is listed for every host); the fewest Packages are rejected, those asking for the most bytes first, and the others keep their egress."},
 	{PolicyNameTaken, Error, "Rule 2.10: two allow entries of one Package would get the same UDS NetworkPolicy name; give them distinct descriptions."},
 	{NamespaceTaken, Error, "Rule 2.11: a second Package in a namespace that already has one."},
 	{NamespaceReserved, Error, "Rule 2.11: a Package in kube-system, kube-public, _unknown_ or pepr-system."},
