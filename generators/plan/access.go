@@ -80,6 +80,51 @@ func merge(sets ...accessSet) []Access {
 	return out
 }
 
+// mergeSorted merges two results of merge into one, as merge would have
+// made it from the union of their sets. Accesses found in only one list
+// are copied as they are (their Sources shared, not copied).
+func mergeSorted(a, b []Access) []Access {
+	if len(a) == 0 {
+		return slices.Clone(b)
+	}
+	out := make([]Access, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		c := 0
+		switch {
+		case i == len(a):
+			c = 1
+		case j == len(b):
+			c = -1
+		default:
+			c = compareIdentities(a[i].Identity, b[j].Identity)
+		}
+		switch {
+		case c < 0:
+			out = append(out, a[i])
+			i++
+		case c > 0:
+			out = append(out, b[j])
+			j++
+		default:
+			x := a[i]
+			x.Anywhere = x.Anywhere || b[j].Anywhere
+			srcs := slices.Clone(x.Sources)
+			for _, src := range b[j].Sources {
+				if !slices.Contains(srcs, src) {
+					srcs = append(srcs, src)
+				}
+			}
+			slices.SortFunc(srcs, compareSources)
+			x.Sources = srcs
+			out = append(out, x)
+			i++
+			j++
+		}
+	}
+	return out
+}
+
 // compareIdentities orders principals before namespaces, each by value.
 func compareIdentities(a, b Identity) int {
 	if (a.Principal == "") != (b.Principal == "") {

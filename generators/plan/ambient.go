@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
@@ -175,6 +176,22 @@ func (b *ambientBuilder) finish() (AmbientPlan, []diag.Finding) {
 			byPort[port].add(p.id, p.source, true)
 		}
 	}
+	// The participants of a port are the same on every host: merged once
+	// per port and shared (read-only) by every host's rule, so a fleet of
+	// hosts x participants allocates one Access per identity and rule, not
+	// a map and a copy of each participant's sources.
+	participantsByPort := map[int][]Access{}
+	participantsOn := func(port int) []Access {
+		if l, ok := participantsByPort[port]; ok {
+			return l
+		}
+		l := merge(anyPort, byPort[port])
+		for i := range l {
+			l[i].Sources = slices.Clip(l[i].Sources)
+		}
+		participantsByPort[port] = l
+		return l
+	}
 	ns := b.settings.AmbientNamespace
 	seNames := b.names.In(naming.Scope{Namespace: ns, Kind: kindServiceEntry}, naming.MaxNameLength)
 	apNames := b.names.In(naming.Scope{Namespace: ns, Kind: kindPolicy}, naming.MaxNameLength)
@@ -186,7 +203,7 @@ func (b *ambientBuilder) finish() (AmbientPlan, []diag.Finding) {
 		sort.Ints(ports)
 		h.Rules = make([]PortRule, len(ports))
 		for i, port := range ports {
-			access := merge(h.owners[port], anyPort, byPort[port])
+			access := mergeSorted(merge(h.owners[port]), participantsOn(port))
 			principals, namespaces := identities(access)
 			h.Rules[i] = PortRule{Port: port, Principals: principals, Namespaces: namespaces, Access: access}
 		}
