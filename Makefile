@@ -148,7 +148,7 @@ release-snapshot: release-tools
 
 ## e2e-release: make release-snapshot and check dist/ (TestReleaseSnapshot; .ci/run runs it)
 e2e-release: build
-	PATH="$(TOOLS):$$PATH" E2E_RELEASE=1 go test -count=1 -run '^TestReleaseSnapshot$$' ./e2e/
+	PATH="$(TOOLS):$$PATH" E2E_RELEASE=1 go test -count=1 -timeout 45m -run '^TestReleaseSnapshot$$' ./e2e/
 
 ## release-check: validate .goreleaser.yaml
 release-check: release-tools
