@@ -675,13 +675,40 @@ func badInputCases() []badCase {
 		{name: "an input Sidecar overlapping a generated one", items: okPkg(bad, ns, "sidecar", `{direction: Egress, selector: {app: web}, remoteHost: x.example.com, description: web}`) + `- apiVersion: networking.istio.io/v1
   kind: Sidecar
   metadata: {name: mine, namespace: bad-ns}
+  spec: {workloadSelector: {labels: {app: web, tier: front}}, outboundTrafficPolicy: {mode: REGISTRY_ONLY}}
+`, want: []wantResult{ // the same pods as bad-egress-app-web, and over bad-egress-default (the marker entry's)
+			W(diag.SidecarOverlap, "mine", ns, "spec.workloadSelector"), W(diag.SidecarOverlap, "mine", ns, "spec.workloadSelector")}},
+		{name: "an input ALLOW_ANY Sidecar overlapping a generated one", items: okPkg(bad, ns, "sidecar", `{direction: Egress, selector: {app: web}, remoteHost: x.example.com, description: web}`) + `- apiVersion: networking.istio.io/v1
+  kind: Sidecar
+  metadata: {name: mine, namespace: bad-ns}
   spec: {workloadSelector: {labels: {app: web, tier: front}}, outboundTrafficPolicy: {mode: ALLOW_ANY}}
-`, want: []wantResult{W(diag.SidecarOverlap, "mine", ns, "spec.workloadSelector")}},
+`, want: []wantResult{E(diag.SidecarOverride, "mine", ns, "spec.outboundTrafficPolicy"), E(diag.SidecarOverride, "mine", ns, "spec.outboundTrafficPolicy")}},
 		{name: "an input namespace-wide Sidecar next to a generated one", items: okPkg(bad, ns, "sidecar", `{direction: Egress, remoteHost: x.example.com, description: all}`) + `- apiVersion: networking.istio.io/v1
   kind: Sidecar
   metadata: {name: mine, namespace: bad-ns}
-  spec: {outboundTrafficPolicy: {mode: ALLOW_ANY}}
+  spec: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}
 `, want: []wantResult{W(diag.SidecarOverlap, "mine", ns, "spec.workloadSelector")}},
+		{name: "an input namespace-wide ALLOW_ANY Sidecar next to a generated one", items: okPkg(bad, ns, "sidecar", `{direction: Egress, remoteHost: x.example.com, description: all}`) + `- apiVersion: networking.istio.io/v1
+  kind: Sidecar
+  metadata: {name: mine, namespace: bad-ns}
+  spec: {outboundTrafficPolicy: {mode: ALLOW_ANY}}
+`, want: []wantResult{E(diag.SidecarOverride, "mine", ns, "spec.outboundTrafficPolicy")}},
+		{name: "an input Sidecar with a selector over a generated namespace-wide one", items: okPkg(bad, ns, "sidecar", `{direction: Egress, remoteHost: x.example.com, description: all}`) + `- apiVersion: networking.istio.io/v1
+  kind: Sidecar
+  metadata: {name: mine, namespace: bad-ns}
+  spec: {workloadSelector: {labels: {app: legacy}}, outboundTrafficPolicy: {mode: REGISTRY_ONLY}}
+`, want: []wantResult{W(diag.SidecarOverlap, "mine", ns, "spec.workloadSelector")}},
+		{name: "an input Sidecar with a selector and no outboundTrafficPolicy over a generated namespace-wide one", items: okPkg(bad, ns, "sidecar", `{direction: Egress, remoteHost: x.example.com, description: all}`) + `- apiVersion: networking.istio.io/v1
+  kind: Sidecar
+  metadata: {name: mine, namespace: bad-ns}
+  spec: {workloadSelector: {labels: {app: legacy}}, egress: [{hosts: ["./*"]}]}
+`, want: []wantResult{E(diag.SidecarOverride, "mine", ns, "spec.outboundTrafficPolicy")}},
+		{name: "sidecarScope workload: one selector asks one port with HTTP and TLS", config: "{apiVersion: fn.uds-egress.dev/v1alpha1, kind: EgressConfig, metadata: {name: cfg}, spec: {sidecarScope: workload}}",
+			items: okPkg(bad, ns, "sidecar",
+				`{direction: Egress, selector: {app: web}, remoteHost: a.example.com, remoteProtocol: HTTP, port: 80, description: web a}`,
+				`{direction: Egress, selector: {app: web}, remoteHost: b.example.com, remoteProtocol: TLS, port: 80, description: web b}`,
+				`{direction: Egress, selector: {app: api}, remoteHost: a.example.com, remoteProtocol: TLS, port: 443, description: api a}`),
+			want: []wantResult{W(diag.SidecarPortMixed, bad, ns, "spec.network.allow")}},
 
 		// ---- Packages hidden from evaluation ---------------------------
 		rawPkgCase("kind ConfigMap then kind Package", `- apiVersion: uds.dev/v1alpha1
@@ -771,6 +798,11 @@ func badInputCases() []badCase {
 		// ---- host policies (EgressConfig spec.hosts) --------------------
 		{name: "host policy lower-case method", config: hostPolicyConfig("{host: x.example.com, http: [{methods: [get]}]}"),
 			want: []wantResult{E(diag.HostPolicyInvalid, "cfg", "", "spec.hosts[0].http[0].methods[0]")}},
+		{name: "host policy subjectAltNames empty", config: hostPolicyConfig("{host: x.example.com, tlsOrigination: {subjectAltNames: []}}"),
+			want: []wantResult{E(diag.HostPolicyInvalid, "cfg", "", "spec.hosts[0].tlsOrigination.subjectAltNames")}},
+		{name: "host policy subjectAltNames not a name", config: hostPolicyConfig("{host: x.example.com, tlsOrigination: {subjectAltNames: [x.example.com, \"bad name\", x.example.com]}}"),
+			want: []wantResult{E(diag.HostPolicyInvalid, "cfg", "", "spec.hosts[0].tlsOrigination.subjectAltNames[1]"),
+				E(diag.HostPolicyInvalid, "cfg", "", "spec.hosts[0].tlsOrigination.subjectAltNames[2]")}},
 		{name: "host policy path with a * in the middle", config: hostPolicyConfig("{host: x.example.com, http: [{paths: [\"/a*b\"]}]}"),
 			want: []wantResult{E(diag.HostPolicyInvalid, "cfg", "", "spec.hosts[0].http[0].paths[0]")}},
 		{name: "host policy header name with a space", config: hostPolicyConfig("{host: x.example.com, requestHeaders: {add: {\"x y\": z}}}"),

@@ -123,8 +123,15 @@ func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, er
 		if settings.Istio() {
 			// Profile istio: the Package is input only (no Package CRD).
 			c.fleet.localMarked++
-			if markLocalConfig(item) {
-				n, err := rl.SelfContained(item)
+			if text(item, "metadata", "annotations", localConfigAnnotation) != "true" {
+				// Copy on write: the annotations (or the metadata) may be a
+				// node another item shares through a YAML alias.
+				own, err := rl.Own(item)
+				if err != nil {
+					return Classified{}, err
+				}
+				markLocalConfig(own)
+				n, err := rl.SelfContained(own)
 				if err != nil {
 					return Classified{}, err
 				}

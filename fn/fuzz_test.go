@@ -88,12 +88,11 @@ func FuzzPipeline(f *testing.F) {
 					continue // dropped and generated again
 				}
 				if object && isPackage(item) && settings.Istio() && !diag.HasErrors(cfgFindings) {
-					// The istio profile marks Packages local-config.
-					var c yaml.Node
-					if b, err := yaml.Marshal(item); err == nil && yaml.Unmarshal(b, &c) == nil && len(c.Content) == 1 {
-						item = c.Content[0]
-						markLocalConfig(item)
-					}
+					// The istio profile marks Packages local-config (a
+					// copy: the item may share nodes with others through
+					// aliases, whose expected form must not change).
+					item = expandedCopy(item)
+					markLocalConfig(item)
 				}
 				kept = append(kept, item)
 			}
@@ -309,4 +308,19 @@ func hasCode(rs []parsedResult, c diag.Code) bool {
 		}
 	}
 	return false
+}
+
+// expandedCopy is a deep copy of n with every alias replaced by a copy of
+// its target.
+func expandedCopy(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	c := *n
+	c.Anchor = ""
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, x := range n.Content {
+		c.Content[i] = expandedCopy(x)
+	}
+	return &c
 }

@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math/rand"
@@ -38,7 +39,9 @@ type modelHTTPRule struct {
 
 type modelPolicy struct {
 	host        string
-	origination int // tlsOrigination.port, 0 = none
+	origination int      // tlsOrigination.port, 0 = none
+	sni         string   // tlsOrigination.sni, "" = the default
+	sans        []string // tlsOrigination.subjectAltNames, nil = the default
 	headers     bool
 	rules       []modelHTTPRule
 }
@@ -104,6 +107,15 @@ func randomPolicies(rng *rand.Rand, fleet []modelPackage) []modelPolicy {
 		pol := modelPolicy{host: hostPool[k]}
 		if rng.Intn(3) == 0 {
 			pol.origination = []int{80, 9200, 8080}[rng.Intn(3)]
+			if rng.Intn(2) == 0 {
+				pol.sni = "edge." + pol.host
+			}
+			switch rng.Intn(3) {
+			case 0:
+				pol.sans = []string{"*." + pol.host}
+			case 1:
+				pol.sans = []string{pol.host, "spiffe://example.org/ns/edge/sa/" + strings.ReplaceAll(pol.host, ".", "-")}
+			}
 		}
 		pol.headers = rng.Intn(3) == 0
 		if rng.Intn(4) != 0 {
@@ -143,7 +155,14 @@ func policyConfig(policies []modelPolicy) string {
 	for _, p := range policies {
 		fmt.Fprintf(&b, "    - host: %s\n", p.host)
 		if p.origination != 0 {
-			fmt.Fprintf(&b, "      tlsOrigination: {port: %d}\n", p.origination)
+			fmt.Fprintf(&b, "      tlsOrigination: {port: %d", p.origination)
+			if p.sni != "" {
+				fmt.Fprintf(&b, ", sni: %s", p.sni)
+			}
+			if p.sans != nil {
+				fmt.Fprintf(&b, ", subjectAltNames: %s", flowList(p.sans))
+			}
+			b.WriteString("}\n")
 		}
 		if p.headers {
 			b.WriteString("      requestHeaders: {add: {x-egress: \"yes\"}, remove: [x-debug]}\n")
@@ -329,6 +348,9 @@ func checkPolicyFleet(t *testing.T, seed int64) {
 			}
 			continue
 		}
+		if obj["kind"] == "DestinationRule" {
+			checkOriginationTLS(pol, obj, fail)
+		}
 		if obj["kind"] != "AuthorizationPolicy" {
 			continue
 		}
@@ -472,4 +494,30 @@ func generatedText(t *testing.T, out string) string {
 		}
 	}
 	return b.String()
+}
+
+// checkOriginationTLS (H6): TLS origination verifies the server's name:
+// the SNI is the policy's sni (default: the host), subjectAltNames the
+// policy's list (default: the SNI), and insecureSkipVerify is never set.
+func checkOriginationTLS(pol modelPolicy, dr map[string]any, fail func(string, ...any)) {
+	wantSNI := cmp.Or(pol.sni, pol.host)
+	wantSANs := pol.sans
+	if wantSANs == nil {
+		wantSANs = []string{wantSNI}
+	}
+	for _, pls := range dr["spec"].(map[string]any)["trafficPolicy"].(map[string]any)["portLevelSettings"].([]any) {
+		tls := pls.(map[string]any)["tls"].(map[string]any)
+		var sans []string
+		if l, ok := tls["subjectAltNames"].([]any); ok {
+			for _, x := range l {
+				sans = append(sans, fmt.Sprint(x))
+			}
+		}
+		if fmt.Sprint(tls["sni"]) != wantSNI || !slices.Equal(sans, wantSANs) {
+			fail("DestinationRule of %s: sni %v, subjectAltNames %v; want %s, %v", pol.host, tls["sni"], sans, wantSNI, wantSANs)
+		}
+		if _, set := tls["insecureSkipVerify"]; set {
+			fail("DestinationRule of %s sets insecureSkipVerify", pol.host)
+		}
+	}
 }

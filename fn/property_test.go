@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand"
 	"os"
 	"slices"
@@ -332,6 +333,7 @@ func checkFleet(t *testing.T, seed int64) {
 		checkIdentities(fleet, r, fail)
 		checkHostsAndPorts(fleet, r, fail)
 		checkSidecars(fleet, r, fail)
+		checkMeshRoutes(fleet, r, fail)
 		checkRejectedContributeNothing(fleet, r, fail)
 		checkValidObjects(r, fail)
 		checkReportGrants(t, fleet, in, r, fail)
@@ -732,5 +734,79 @@ func checkIstioProfile(t *testing.T, in string, uds runResult, fail func(string,
 	Run(strings.NewReader(r.out), &again, io.Discard)
 	if again.String() != r.out {
 		fail("profile istio: a second run changed the output")
+	}
+}
+
+// Property 3b: the mesh routes of the shared VirtualServices (the sidecar
+// leg to the egress gateway) serve, on each host:port, exactly the
+// namespaces of the valid sidecar Packages that asked for that host:port:
+// a route's match names them with sourceNamespace, or, without one, the
+// VirtualService's exportTo does. (The gateway's own namespace sees the
+// VirtualService for its gateway leg and is left out on both sides.)
+func checkMeshRoutes(fleet []modelPackage, r runResult, fail func(string, ...any)) {
+	const gatewayNS = "istio-egress-gateway"
+	want := map[string]map[string]bool{}
+	add := func(m map[string]map[string]bool, key, ns string) {
+		if ns == gatewayNS || ns == "." {
+			return
+		}
+		if m[key] == nil {
+			m[key] = map[string]bool{}
+		}
+		m[key][ns] = true
+	}
+	for _, p := range valid(fleet, r, true) {
+		for _, e := range p.entries {
+			for _, port := range e.effectivePorts() {
+				add(want, fmt.Sprintf("%s:%d", e.host, port), p.ns)
+			}
+		}
+	}
+	got := map[string]map[string]bool{}
+	for _, obj := range r.objects {
+		md := obj["metadata"].(map[string]any)
+		if obj["kind"] != "VirtualService" || md["namespace"] != gatewayNS {
+			continue
+		}
+		spec := obj["spec"].(map[string]any)
+		host := fmt.Sprint(spec["hosts"].([]any)[0])
+		var exported []string
+		for _, x := range spec["exportTo"].([]any) {
+			exported = append(exported, fmt.Sprint(x))
+		}
+		for _, kind := range []string{"http", "tls"} {
+			routes, _ := spec[kind].([]any)
+			for _, rt := range routes {
+				rm := rt.(map[string]any)
+				dest := rm["route"].([]any)[0].(map[string]any)["destination"].(map[string]any)
+				if !strings.HasSuffix(fmt.Sprint(dest["host"]), ".svc.cluster.local") {
+					continue // the gateway leg, out to the host
+				}
+				for _, m := range rm["match"].([]any) {
+					mm := m.(map[string]any)
+					key := fmt.Sprintf("%s:%v", host, mm["port"])
+					if ns, ok := mm["sourceNamespace"]; ok {
+						add(got, key, fmt.Sprint(ns))
+						continue
+					}
+					for _, ns := range exported {
+						add(got, key, ns)
+					}
+				}
+			}
+		}
+	}
+	keys := map[string]bool{}
+	for k := range want {
+		keys[k] = true
+	}
+	for k := range got {
+		keys[k] = true
+	}
+	for k := range keys {
+		w, g := slices.Sorted(maps.Keys(want[k])), slices.Sorted(maps.Keys(got[k]))
+		if !slices.Equal(w, g) {
+			fail("the mesh route of %s serves namespaces %v; the Packages asking for it are in %v", k, g, w)
+		}
 	}
 }

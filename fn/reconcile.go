@@ -16,8 +16,9 @@ import (
 // objects it wrote on an earlier run; every one it does not write again is
 // named in a result. An object carrying its label that it could never have
 // written is kept (with a warning), an unlabelled input object holding a
-// generated object's name is an error, and an unlabelled Sidecar that
-// selects the same pods as a generated one is a warning.
+// generated object's name is an error, and an unlabelled Sidecar that Istio
+// can apply instead of a generated one is a warning (an error when it is
+// not REGISTRY_ONLY).
 
 // InputObject is an input object of a kind the function generates.
 type InputObject struct {
@@ -26,8 +27,10 @@ type InputObject struct {
 	// Selector is a Sidecar's workloadSelector.labels (nil: none); only
 	// read for Sidecars.
 	Selector schemas.Labels
-	// RegistryOnly: a Sidecar whose outboundTrafficPolicy is REGISTRY_ONLY.
+	// RegistryOnly: a Sidecar whose outboundTrafficPolicy is REGISTRY_ONLY;
+	// Mode is the mode as written ("" when not set).
 	RegistryOnly bool
+	Mode         string
 }
 
 // objectID is what Kubernetes keys an object by.
@@ -98,7 +101,8 @@ func inputObject(item *yaml.Node, ref *diag.Ref) InputObject {
 	o := InputObject{Key: keyOf(item), Ref: ref}
 	if o.Key.Kind == "Sidecar" {
 		o.Selector = sidecarSelector(item)
-		o.RegistryOnly = text(item, "spec", "outboundTrafficPolicy", "mode") == "REGISTRY_ONLY"
+		o.Mode = text(item, "spec", "outboundTrafficPolicy", "mode")
+		o.RegistryOnly = o.Mode == "REGISTRY_ONLY"
 	}
 	return o
 }
@@ -106,7 +110,7 @@ func inputObject(item *yaml.Node, ref *diag.Ref) InputObject {
 // Reconcile compares the input with what this run generates: earlier
 // output not generated again (info), input objects holding a generated
 // object's name (error), input Sidecars selecting the pods of a generated
-// one (warning).
+// one (warning, an error when it is not REGISTRY_ONLY).
 func Reconcile(c Classified, objects []render.Object) []diag.Finding {
 	if len(c.Dropped) == 0 && len(c.Objects) == 0 {
 		return nil
@@ -135,10 +139,17 @@ func Reconcile(c Classified, objects []render.Object) []diag.Finding {
 	return out
 }
 
-// sidecarOverlaps warns when an input Sidecar can select a pod that a
-// generated REGISTRY_ONLY Sidecar selects: both without a selector in one
-// namespace, or both with selectors that no key tells apart. Istio then
-// applies one of them at random (IST0109, IST0110).
+// sidecarOverlaps reports an input Sidecar that Istio can apply, instead
+// of a generated REGISTRY_ONLY Sidecar, to pods the generated one selects:
+// both without a selector in one namespace, or both with selectors that no
+// key tells apart (same precedence: Istio applies one of them, IST0109 /
+// IST0110), or the input one with a workloadSelector over a generated
+// namespace-wide one (a selector takes precedence, so the input Sidecar
+// always wins for its pods). A REGISTRY_ONLY input Sidecar is a warning
+// (the pods lose the generated Sidecar's egress); an ALLOW_ANY one, or one
+// without outboundTrafficPolicy (the mesh default), is an error: the pods
+// lose REGISTRY_ONLY. A generated Sidecar with a selector over an input
+// namespace-wide one wins for its pods, which is not reported.
 func sidecarOverlaps(in InputObject, objects []render.Object) []diag.Finding {
 	var out []diag.Finding
 	for i := range objects {
@@ -156,12 +167,31 @@ func sidecarOverlaps(in InputObject, objects []render.Object) []diag.Finding {
 				gen = append(gen, schemas.Label{Key: k, Value: v})
 			}
 		}
-		if (gen == nil) != (in.Selector == nil) || !compatible(gen, in.Selector) {
+		var what, effect string
+		switch {
+		case gen == nil && in.Selector == nil:
+			what, effect = "is namespace-wide, as is", "Istio applies one of the two to the namespace's pods and does not say which (istioctl analyze: IST0109)"
+		case gen == nil:
+			what, effect = "has a workloadSelector, which takes precedence over", "Istio applies it, not the generated one, to every pod it selects"
+		case in.Selector != nil && compatible(gen, in.Selector):
+			what, effect = "selects the same workloads as", "Istio applies one of the two to those pods and does not say which (istioctl analyze: IST0110)"
+		default:
 			continue
 		}
-		out = append(out, diag.New(diag.SidecarOverlap, in.Ref, "spec.workloadSelector",
-			"this Sidecar selects the same workloads as the generated REGISTRY_ONLY Sidecar %s/%s; Istio applies only one Sidecar to a pod and does not say which (istioctl analyze: IST0109/IST0110), so the pods may lose REGISTRY_ONLY: merge the two or give them selectors that tell the pods apart",
-			g.Metadata.Namespace, g.Metadata.Name))
+		gname := g.Metadata.Namespace + "/" + g.Metadata.Name
+		if in.RegistryOnly {
+			out = append(out, diag.New(diag.SidecarOverlap, in.Ref, "spec.workloadSelector",
+				"this Sidecar %s the generated REGISTRY_ONLY Sidecar %s: %s, and those pods lose the egress the generated one imports for them: merge the two, or give them selectors that tell the pods apart",
+				what, gname, effect))
+			continue
+		}
+		mode := in.Mode
+		if mode == "" {
+			mode = "not set (the mesh default, ALLOW_ANY unless meshConfig says otherwise)"
+		}
+		out = append(out, diag.New(diag.SidecarOverride, in.Ref, "spec.outboundTrafficPolicy",
+			"this Sidecar's outboundTrafficPolicy.mode is %s and it %s the generated REGISTRY_ONLY Sidecar %s: %s, and those pods lose REGISTRY_ONLY (they reach any external host, bypassing the egress gateway). Set outboundTrafficPolicy.mode: REGISTRY_ONLY on it, or give it a selector no pod of the generated Sidecar carries",
+			mode, what, gname, effect))
 	}
 	return out
 }

@@ -46,6 +46,9 @@ func (d *decoder) checkHostPolicies(hosts []HostPolicy) {
 				bad(at("tlsOrigination.sni"), "sni %q is not a hostname: %s", o.SNI, strings.Join(errs, "; "))
 			}
 		}
+		if o := h.TLSOrigination; o != nil && o.SubjectAltNames != nil {
+			d.checkSubjectAltNames(o.SubjectAltNames, at("tlsOrigination.subjectAltNames"))
+		}
 		if o := h.TLSOrigination; o != nil && o.CACertificates != "" {
 			if !strings.HasPrefix(o.CACertificates, "/") || strings.ContainsFunc(o.CACertificates, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 				bad(at("tlsOrigination.caCertificates"), "caCertificates %q must be an absolute file path in the waypoint, like %q", o.CACertificates, DefaultCACertificates)
@@ -65,6 +68,34 @@ func (d *decoder) checkHostPolicies(hosts []HostPolicy) {
 
 // headerName is an RFC 9110 token (Istio's header-name rule).
 var headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+// checkSubjectAltNames accepts DNS names (a leading "*." wildcard label
+// included, as certificates carry them) and URIs such as SPIFFE IDs: names
+// Envoy can match a certificate's SAN against exactly.
+func (d *decoder) checkSubjectAltNames(sans []string, path string) {
+	if len(sans) == 0 {
+		d.fail(diag.HostPolicyInvalid, path, "subjectAltNames is empty: the waypoint would accept a certificate for any name; list the names the server's certificate carries, or remove the key to verify the SNI")
+		return
+	}
+	seen := map[string]bool{}
+	for i, san := range sans {
+		at := fmt.Sprintf("%s[%d]", path, i)
+		switch {
+		case seen[san]:
+			d.fail(diag.HostPolicyInvalid, at, "subject alt name %q is listed twice", san)
+		case strings.Contains(san, "://"):
+			if strings.ContainsFunc(san, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+				d.fail(diag.HostPolicyInvalid, at, "subject alt name %q has a space or control character", san)
+			}
+		default:
+			name := strings.TrimPrefix(san, "*.")
+			if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+				d.fail(diag.HostPolicyInvalid, at, "subject alt name %q is neither a DNS name (a leading *. allowed) nor a URI: %s", san, strings.Join(errs, "; "))
+			}
+		}
+		seen[san] = true
+	}
+}
 
 func (d *decoder) checkHeaders(r *RequestHeaders, path string) {
 	if r.Empty() {

@@ -13,7 +13,7 @@ import (
 // Keys of a host policy, for the unknown-key check and its suggestions.
 var (
 	hostPolicyKeys     = []string{"host", "tlsOrigination", "requestHeaders", "http"}
-	tlsOriginationKeys = []string{"port", "targetPort", "sni", "caCertificates"}
+	tlsOriginationKeys = []string{"port", "targetPort", "sni", "caCertificates", "subjectAltNames"}
 	requestHeaderKeys  = []string{"add", "set", "remove"}
 	httpRuleKeys       = []string{"methods", "paths", "from"}
 	httpFromKeys       = []string{"namespaces", "serviceAccounts"}
@@ -94,6 +94,8 @@ func (d *decoder) tlsOrigination(n *yaml.Node, path string) *TLSOrigination {
 			o.SNI, _ = d.str(f.value, fp)
 		case "caCertificates":
 			o.CACertificates, _ = d.str(f.value, fp)
+		case "subjectAltNames":
+			o.SubjectAltNames = d.strings(f.value, fp) // [] is checked (and refused) as empty
 		default:
 			d.unknownKey(fp, f.key, tlsOriginationKeys)
 		}

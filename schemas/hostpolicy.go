@@ -1,6 +1,10 @@
 package schemas
 
-import "github.com/uds-egress-fn/uds-egress-fn/internal/diag"
+import (
+	"slices"
+
+	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
+)
 
 // HostPolicy is one entry of EgressConfig spec.hosts: opt-in L7 controls
 // for an external host in ambient mode. Every control is optional; a host
@@ -37,6 +41,11 @@ type TLSOrigination struct {
 	// server's certificate is verified against (default: the OS bundle of
 	// Istio's proxy image).
 	CACertificates string `json:"caCertificates,omitempty"`
+	// SubjectAltNames are the names the server's certificate must carry
+	// (one of them; default: the SNI). Istio verifies the name on its own
+	// only when a DestinationRule sets no sni, so the function always
+	// writes the list.
+	SubjectAltNames []string `json:"subjectAltNames,omitempty"`
 }
 
 // Default ports of tlsOrigination.
@@ -95,6 +104,11 @@ func (h *HostPolicy) Origination() *TLSOrigination {
 	}
 	if o.CACertificates == "" {
 		o.CACertificates = DefaultCACertificates
+	}
+	if len(o.SubjectAltNames) == 0 {
+		o.SubjectAltNames = []string{o.SNI}
+	} else {
+		o.SubjectAltNames = slices.Clone(o.SubjectAltNames)
 	}
 	return &o
 }

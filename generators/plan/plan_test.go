@@ -339,6 +339,72 @@ func TestSameHostPortProtocolMerges(t *testing.T) {
 	assert.Equal(t, []string{"c/pc", "d/pd"}, users(p.Sidecar.Hosts[0].Users))
 }
 
+// The namespaces of each port of a shared sidecar host: different sets
+// make the render say on each mesh route who may use it.
+func TestSidecarHostNamespacesPerPort(t *testing.T) {
+	a := pkg(t, "pa", "team-a", "sidecar", `- {direction: Egress, remoteHost: a.example.com, port: 443}`)
+	b := pkg(t, "pb", "team-b", "sidecar", `- {direction: Egress, remoteHost: a.example.com, remoteProtocol: HTTP, port: 80}`)
+	c := pkg(t, "pc", "team-c", "sidecar", `
+- {direction: Egress, remoteHost: a.example.com, remoteProtocol: HTTP, port: 80, description: http}
+- {direction: Egress, remoteHost: a.example.com, port: 443, description: tls}
+- {direction: Egress, remoteHost: b.example.com, port: 443, description: b}`)
+	d := pkg(t, "pd", "team-d", "sidecar", `- {direction: Egress, remoteHost: b.example.com, port: 443}`)
+	p, fs := build(a, b, c, d)
+	assert.Empty(t, errorsOf(fs))
+	require.Len(t, p.Sidecar.Hosts, 2)
+	h := p.Sidecar.Hosts[0]
+	assert.Equal(t, []string{"TLS-443", "HTTP-80"}, ports(h.Ports))
+	assert.Equal(t, [][]string{{"team-a", "team-c"}, {"team-b", "team-c"}}, h.Namespaces)
+	assert.True(t, h.PerPortNamespaces())
+	assert.Equal(t, [][]string{{"team-c", "team-d"}}, p.Sidecar.Hosts[1].Namespaces)
+	assert.False(t, p.Sidecar.Hosts[1].PerPortNamespaces(), "one port: one set")
+}
+
+// sidecarScope workload: a Sidecar whose selector asked a host on fewer
+// ports than the Package's ServiceEntry holds gets port-bound listeners for
+// every host it imports; one that asked every port keeps the catch-all.
+func TestWorkloadSidecarListeners(t *testing.T) {
+	s := schemas.DefaultSettings()
+	s.SidecarScope = schemas.SidecarScopeWorkload
+	ci := pkg(t, "ci", "ci", "sidecar", `
+- {direction: Egress, selector: {app: agent}, remoteHost: api.example.com, port: 443, description: a}
+- {direction: Egress, selector: {app: controller}, remoteHost: api.example.com, remoteProtocol: HTTP, port: 80, description: c}
+- {direction: Egress, selector: {app: agent}, remoteHost: registry.example.com, port: 443, description: r}
+- {direction: Egress, selector: {app: both}, remoteHost: api.example.com, remoteProtocol: HTTP, ports: [80], description: both-http}
+- {direction: Egress, selector: {app: both}, remoteHost: api.example.com, port: 443, description: both-tls}`)
+	p, fs := plan.Build(plan.Input{Packages: []schemas.Subject{ci}, Settings: s})
+	assert.Empty(t, errorsOf(fs))
+	scs := p.Sidecar.Packages[0].Sidecars
+	require.Len(t, scs, 3)
+	assert.Equal(t, []plan.SidecarListener{
+		{Port: plan.PortProtocol{Port: 443, Protocol: "TLS"}, Hosts: []string{"api.example.com", "registry.example.com"}},
+	}, scs[0].Listeners, "agent")
+	assert.Equal(t, []plan.SidecarListener{
+		{Port: plan.PortProtocol{Port: 80, Protocol: "HTTP"}, Hosts: []string{"api.example.com"}},
+	}, scs[1].Listeners, "controller")
+	assert.Nil(t, scs[2].Listeners, "both asked every port of the ServiceEntry")
+
+	// Namespace scope never binds ports (the Sidecars import everything).
+	p, _ = build(ci)
+	for _, sc := range p.Sidecar.Packages[0].Sidecars {
+		assert.Nil(t, sc.Listeners)
+	}
+
+	// One port with HTTP for one host and TLS for another: no listeners,
+	// and a warning.
+	mixed := pkg(t, "mx", "mx", "sidecar", `
+- {direction: Egress, selector: {app: web}, remoteHost: a.example.com, remoteProtocol: HTTP, port: 80, description: a}
+- {direction: Egress, selector: {app: web}, remoteHost: b.example.com, port: 80, description: b}
+- {direction: Egress, selector: {app: api}, remoteHost: a.example.com, port: 443, description: c}`)
+	p, fs = plan.Build(plan.Input{Packages: []schemas.Subject{mixed}, Settings: s})
+	assert.Nil(t, p.Sidecar.Packages[0].Sidecars[0].Listeners)
+	var codes []diag.Code
+	for _, f := range fs {
+		codes = append(codes, f.Code)
+	}
+	assert.Contains(t, codes, diag.SidecarPortMixed)
+}
+
 func TestModesAreCheckedSeparately(t *testing.T) {
 	amb := pkg(t, "amb", "a", "ambient", `- {direction: Egress, remoteHost: a.example.com, port: 443}`)
 	side := pkg(t, "side", "s", "sidecar", `- {direction: Egress, remoteHost: a.example.com, remoteProtocol: HTTP, port: 443}`)

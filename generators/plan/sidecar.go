@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -25,6 +26,18 @@ type LocalServiceEntry struct {
 type WorkloadSidecar struct {
 	Name     string
 	Selector schemas.Labels
+	// Listeners are the port-bound egress listeners of a sidecarScope:
+	// workload Sidecar whose pods asked some host on fewer ports than the
+	// namespace's ServiceEntry for it holds; nil when importing each host on
+	// every port (one catch-all listener) grants exactly what they asked.
+	Listeners []SidecarListener
+}
+
+// SidecarListener is one port-bound Sidecar egress listener: the external
+// hosts the selected pods asked for on Port.
+type SidecarListener struct {
+	Port  PortProtocol
+	Hosts []string
 }
 
 // SidecarPackage is what one sidecar-mode Package generates in its namespace.
@@ -34,6 +47,8 @@ type SidecarPackage struct {
 	UID            string
 	ServiceEntries []LocalServiceEntry
 	Sidecars       []WorkloadSidecar
+
+	ref *diag.Ref
 }
 
 // SharedHost is the egress gateway's intent for one host.
@@ -41,13 +56,30 @@ type SharedHost struct {
 	Host  string
 	Ports []PortProtocol
 	Users Users
+	// Namespaces are, for each port of Ports (same index), the sorted
+	// namespaces whose Packages asked for it.
+	Namespaces [][]string
 	// Object names in the gateway namespace.
 	GatewayName        string
 	VirtualServiceName string
 	ServiceEntryName   string
 
-	first *hostRequest
-	ref   *diag.Ref
+	first  *hostRequest
+	ref    *diag.Ref
+	portNS map[PortProtocol]map[string]bool
+}
+
+// PerPortNamespaces reports whether the ports of the host were asked for by
+// different sets of namespaces: then exporting the shared VirtualService to
+// every asking namespace is not enough, and each mesh route must say which
+// namespaces may use it.
+func (h *SharedHost) PerPortNamespaces() bool {
+	for _, ns := range h.Namespaces[1:] {
+		if !slices.Equal(ns, h.Namespaces[0]) {
+			return true
+		}
+	}
+	return false
 }
 
 // SidecarPlan is everything sidecar mode generates.
@@ -98,7 +130,7 @@ func (b *sidecarBuilder) add(a schemas.Subject) {
 	if len(reqs) == 0 {
 		return
 	}
-	pkg := &SidecarPackage{ID: a.ID(), Generation: a.Package.Metadata.Generation, UID: a.Package.Metadata.UID}
+	pkg := &SidecarPackage{ID: a.ID(), Generation: a.Package.Metadata.Generation, UID: a.Package.Metadata.UID, ref: a.Ref}
 	local := map[string]int{}
 	firstPath := map[string]string{} // host -> path of the entry that first named it
 	selectors := map[string]bool{}
@@ -208,6 +240,13 @@ func (b *sidecarBuilder) share(a schemas.Subject, r *hostRequest) {
 		b.plan.Hosts = append(b.plan.Hosts, h)
 	}
 	h.Ports = b.seen.add(h.Ports, "gateway", h.Host, r.pp)
+	if h.portNS == nil {
+		h.portNS = map[PortProtocol]map[string]bool{}
+	}
+	if h.portNS[r.pp] == nil {
+		h.portNS[r.pp] = map[string]bool{}
+	}
+	h.portNS[r.pp][a.ID().Namespace] = true
 	h.Users.Add(a.ID())
 }
 
@@ -266,10 +305,96 @@ func (b *sidecarBuilder) finish() (SidecarPlan, []diag.Finding) {
 		h.GatewayName = b.claim(gw, naming.Sanitize("gateway-"+h.Host), owner, h.Host, h.ref, path)
 		h.VirtualServiceName = b.claim(vs, naming.Sanitize("egress-vs-"+h.Host), owner, h.Host, h.ref, path)
 		h.ServiceEntryName = b.claim(se, naming.Sanitize("service-entry-"+h.Host), owner, h.Host, h.ref, path)
+		h.Namespaces = make([][]string, len(h.Ports))
+		for i, pp := range h.Ports {
+			h.Namespaces[i] = slices.Sorted(maps.Keys(h.portNS[pp]))
+		}
+		h.portNS = nil
+	}
+	if b.settings.SidecarScope == schemas.SidecarScopeWorkload {
+		for _, pkg := range b.plan.Packages {
+			b.listeners(pkg)
+		}
 	}
 	if len(b.plan.Hosts) > 0 {
 		b.findings = append(b.findings, diag.New(diag.GatewayPortSource, nil, "",
 			"sidecar egress: the egress gateway exposes ports %s (from %s)", joinInts(b.plan.GatewayPorts), b.plan.GatewayPortsSource))
 	}
 	return b.plan, b.findings
+}
+
+// listeners gives each Sidecar of a sidecarScope: workload Package the
+// port-bound egress listeners its pods need to reach exactly the host:ports
+// their entries asked for. A Sidecar imports a host by name, which brings
+// every port of the namespace's ServiceEntry for it (and the shared
+// VirtualService's routes for those ports): when the selector asked some
+// host on fewer ports, each asked port gets a listener of its own importing
+// the hosts asked on it, and the catch-all listener imports only in-cluster
+// Services. (One Package per namespace: the Package's ServiceEntries are
+// all the namespace has.)
+func (b *sidecarBuilder) listeners(pkg *SidecarPackage) {
+	for i := range pkg.Sidecars {
+		sc := &pkg.Sidecars[i]
+		type asked struct {
+			host  string
+			ports []PortProtocol
+		}
+		var hosts []asked
+		narrower := false
+		for _, se := range pkg.ServiceEntries {
+			var ports []PortProtocol
+			for _, a := range se.Access {
+				if picks(a.Selector, sc.Selector) && !slices.Contains(ports, a.Port) {
+					ports = append(ports, a.Port)
+				}
+			}
+			if len(ports) == 0 {
+				continue
+			}
+			narrower = narrower || len(ports) < len(se.Ports)
+			hosts = append(hosts, asked{se.Host, ports})
+		}
+		if !narrower {
+			continue
+		}
+		byPort := map[int]*SidecarListener{}
+		var ls []*SidecarListener
+		mixed := map[int][]string{}
+		for _, h := range hosts {
+			for _, pp := range h.ports {
+				l := byPort[pp.Port]
+				if l == nil {
+					l = &SidecarListener{Port: PortProtocol{Port: pp.Port, Protocol: pp.Protocol}}
+					byPort[pp.Port] = l
+					ls = append(ls, l)
+				} else if l.Port.Protocol != pp.Protocol && mixed[pp.Port] == nil {
+					mixed[pp.Port] = []string{fmt.Sprintf("%s (%s)", l.Hosts[0], l.Port.Protocol), fmt.Sprintf("%s (%s)", h.host, pp.Protocol)}
+				}
+				l.Hosts = append(l.Hosts, h.host)
+			}
+		}
+		if len(mixed) > 0 {
+			port := slices.Min(slices.Collect(maps.Keys(mixed)))
+			b.findings = append(b.findings, diag.New(diag.SidecarPortMixed, pkg.ref, "spec.network.allow",
+				"sidecarScope workload: the pods of Sidecar %s/%s ask for port %d of %s and of %s; a Sidecar egress listener has one protocol per port, so this Sidecar imports its hosts on every port the Package asked for them (its pods may reach those hosts on ports only other selectors asked for): use one protocol per port number for these pods",
+				pkg.ID.Namespace, sc.Name, port, mixed[port][0], mixed[port][1]))
+			continue
+		}
+		slices.SortFunc(ls, func(a, b *SidecarListener) int { return a.Port.Port - b.Port.Port })
+		sc.Listeners = make([]SidecarListener, len(ls))
+		for j, l := range ls {
+			sc.Listeners[j] = *l
+		}
+	}
+}
+
+// picks reports whether an entry's selector picks every pod a Sidecar with
+// selector sel selects (an entry without a selector picks every pod).
+func picks(entry, sel schemas.Labels) bool {
+	for _, kv := range entry {
+		if !slices.Contains(sel, kv) {
+			return false
+		}
+	}
+	return true
 }

@@ -26,11 +26,14 @@ type PortTrafficPolicy struct {
 	TLS  ClientTLS       `yaml:"tls"`
 }
 
-// ClientTLS is the TLS the waypoint originates.
+// ClientTLS is the TLS the waypoint originates. SubjectAltNames is always
+// written: Istio adds the automatic SAN check only when sni is empty, and
+// the function always sets sni. insecureSkipVerify is never written.
 type ClientTLS struct {
-	CACertificates string `yaml:"caCertificates"`
-	Mode           string `yaml:"mode"`
-	SNI            string `yaml:"sni"`
+	CACertificates  string   `yaml:"caCertificates"`
+	Mode            string   `yaml:"mode"`
+	SNI             string   `yaml:"sni"`
+	SubjectAltNames []string `yaml:"subjectAltNames"`
 }
 
 // HeaderVirtualServiceSpec is networking.istio.io/v1 VirtualService.spec
@@ -85,7 +88,7 @@ func hostPolicyObjects(p plan.AmbientPlan, s schemas.Settings) []Object {
 				Spec: DestinationRuleSpec{
 					ExportTo: []string{"."}, Host: h.Host,
 					TrafficPolicy: TrafficPolicy{PortLevelSettings: []PortTrafficPolicy{{
-						Port: DestinationPort{o.Port}, TLS: ClientTLS{CACertificates: o.CACertificates, Mode: "SIMPLE", SNI: o.SNI},
+						Port: DestinationPort{o.Port}, TLS: ClientTLS{CACertificates: o.CACertificates, Mode: "SIMPLE", SNI: o.SNI, SubjectAltNames: o.SubjectAltNames},
 					}}},
 				},
 			})

@@ -193,19 +193,39 @@ func sidecar(p plan.SidecarPlan, s schemas.Settings) []Object {
 		gw := GatewaySpec{Selector: s.GatewaySelector.Map()}
 		vs := VirtualServiceSpec{ExportTo: vsExportTo(h.Users.List(), s.GatewayNamespace),
 			Gateways: []string{"mesh", h.GatewayName}, Hosts: []string{h.Host}}
-		for _, pp := range h.Ports {
+		perPort := h.PerPortNamespaces()
+		for i, pp := range h.Ports {
 			gw.Servers = append(gw.Servers, Server{Hosts: []string{h.Host}, Port: portOf(pp), TLS: ServerTLS{Mode: "PASSTHROUGH"}})
 			mesh := Route{Destination{Host: gatewayHost, Port: DestinationPort{pp.Port}}}
 			out := Route{Destination{Host: h.Host, Port: DestinationPort{pp.Port}}}
 			if pp.Protocol == schemas.ProtocolHTTP {
+				if !perPort {
+					vs.HTTP = append(vs.HTTP,
+						HTTPRoute{Match: []HTTPMatch{{Gateways: []string{"mesh"}, Port: pp.Port}}, Route: []Route{mesh}},
+						HTTPRoute{Match: []HTTPMatch{{Gateways: []string{h.GatewayName}, Port: pp.Port}}, Route: []Route{out}})
+					continue
+				}
+				// The gateway leg first: a mesh match without gateways also
+				// applies on the egress gateway, to a Package in its namespace.
+				m := make([]HTTPMatch, len(h.Namespaces[i]))
+				for j, ns := range h.Namespaces[i] {
+					m[j] = HTTPMatch{Port: pp.Port, SourceNamespace: ns}
+				}
 				vs.HTTP = append(vs.HTTP,
-					HTTPRoute{Match: []HTTPMatch{{Gateways: []string{"mesh"}, Port: pp.Port}}, Route: []Route{mesh}},
-					HTTPRoute{Match: []HTTPMatch{{Gateways: []string{h.GatewayName}, Port: pp.Port}}, Route: []Route{out}})
+					HTTPRoute{Match: []HTTPMatch{{Gateways: []string{h.GatewayName}, Port: pp.Port}}, Route: []Route{out}},
+					HTTPRoute{Match: m, Route: []Route{mesh}})
 				continue
 			}
 			sni := []string{h.Host}
+			meshMatch := []TLSMatch{{Gateways: []string{"mesh"}, Port: pp.Port, SniHosts: sni}}
+			if perPort {
+				meshMatch = make([]TLSMatch, len(h.Namespaces[i]))
+				for j, ns := range h.Namespaces[i] {
+					meshMatch[j] = TLSMatch{Gateways: []string{"mesh"}, Port: pp.Port, SniHosts: sni, SourceNamespace: ns}
+				}
+			}
 			vs.TLS = append(vs.TLS,
-				TLSRoute{Match: []TLSMatch{{Gateways: []string{"mesh"}, Port: pp.Port, SniHosts: sni}}, Route: []Route{mesh}},
+				TLSRoute{Match: meshMatch, Route: []Route{mesh}},
 				TLSRoute{Match: []TLSMatch{{Gateways: []string{h.GatewayName}, Port: pp.Port, SniHosts: sni}}, Route: []Route{out}})
 		}
 		out = append(out,
@@ -257,15 +277,15 @@ func packageObjects(pkg *plan.SidecarPackage, s schemas.Settings) []Object {
 			spec.WorkloadSelector = &WorkloadSelector{Labels: sc.Selector.Map()}
 		}
 		if s.SidecarScope == schemas.SidecarScopeWorkload {
-			spec.Egress = []EgressListener{{Hosts: workloadHosts(pkg, sc.Selector, s)}}
+			spec.Egress = egress(pkg, sc, s)
 		}
 		out = append(out, Object{APIVersion: kinds.Sidecar.APIVersion(), Kind: kinds.Sidecar.Kind, Metadata: meta(sc.Name), Spec: spec})
 	}
 	return out
 }
 
-// workloadHosts is what the pods of one Sidecar import in workload scope:
-// for every host asked for by an entry whose selector picks them (an entry
+// egress is what the pods of one Sidecar import in workload scope: for
+// every host asked for by an entry whose selector picks them (an entry
 // without a selector picks every pod), the Package's own ServiceEntry
 // ("./<host>") and the shared VirtualService in the gateway namespace
 // ("<gatewayNamespace>/<host>"); and every in-cluster Service
@@ -273,17 +293,40 @@ func packageObjects(pkg *plan.SidecarPackage, s schemas.Settings) []Object {
 // VirtualService routes to). Without egress.hosts a Sidecar imports
 // everything visible to the namespace, which is why namespace scope lets
 // every pod reach every host of its Package.
-func workloadHosts(pkg *plan.SidecarPackage, sel schemas.Labels, s schemas.Settings) []string {
-	var hosts []string
-	for _, se := range pkg.ServiceEntries {
-		for _, a := range se.Access {
-			if picks(a.Selector, sel) {
-				hosts = append(hosts, "./"+se.Host, s.GatewayNamespace+"/"+se.Host)
-				break
+//
+// Importing a host brings every port of the namespace's ServiceEntry for
+// it. When the pods asked some host on fewer ports (the plan's Listeners),
+// each asked port gets a listener importing the hosts asked on it and the
+// in-cluster Services (a port-bound listener takes all the port's
+// traffic), and the catch-all listener imports only the in-cluster
+// Services.
+func egress(pkg *plan.SidecarPackage, sc plan.WorkloadSidecar, s schemas.Settings) []EgressListener {
+	inCluster := "*/*.svc." + s.ClusterDomain
+	imports := func(hosts []string) []string {
+		out := make([]string, 0, 2*len(hosts)+1)
+		for _, h := range hosts {
+			out = append(out, "./"+h, s.GatewayNamespace+"/"+h)
+		}
+		return append(out, inCluster)
+	}
+	if sc.Listeners == nil {
+		var hosts []string
+		for _, se := range pkg.ServiceEntries {
+			for _, a := range se.Access {
+				if picks(a.Selector, sc.Selector) {
+					hosts = append(hosts, se.Host)
+					break
+				}
 			}
 		}
+		return []EgressListener{{Hosts: imports(hosts)}}
 	}
-	return append(hosts, "*/*.svc."+s.ClusterDomain)
+	out := make([]EgressListener, 0, len(sc.Listeners)+1)
+	for _, l := range sc.Listeners {
+		p := portOf(l.Port)
+		out = append(out, EgressListener{Port: &p, Hosts: imports(l.Hosts)})
+	}
+	return append(out, EgressListener{Hosts: []string{inCluster}})
 }
 
 // picks reports whether an entry's selector picks every pod a Sidecar with

@@ -167,10 +167,13 @@ type HTTPRoute struct {
 	Route []Route     `yaml:"route"`
 }
 
-// HTTPMatch matches by gateway and port.
+// HTTPMatch matches by gateway and port, or (a mesh route of a host whose
+// ports different namespaces asked for) by port and source namespace: Istio
+// ignores sourceNamespace in a match that lists gateways.
 type HTTPMatch struct {
-	Gateways []string `yaml:"gateways"`
-	Port     int      `yaml:"port"`
+	Gateways        []string `yaml:"gateways,omitempty"`
+	Port            int      `yaml:"port"`
+	SourceNamespace string   `yaml:"sourceNamespace,omitempty"`
 }
 
 // TLSRoute is a VirtualService tls route.
@@ -179,11 +182,13 @@ type TLSRoute struct {
 	Route []Route    `yaml:"route"`
 }
 
-// TLSMatch matches by gateway, port and SNI.
+// TLSMatch matches by gateway, port and SNI, and on a mesh route of a host
+// whose ports different namespaces asked for by source namespace.
 type TLSMatch struct {
-	Gateways []string `yaml:"gateways"`
-	Port     int      `yaml:"port"`
-	SniHosts []string `yaml:"sniHosts"`
+	Gateways        []string `yaml:"gateways"`
+	Port            int      `yaml:"port"`
+	SniHosts        []string `yaml:"sniHosts"`
+	SourceNamespace string   `yaml:"sourceNamespace,omitempty"`
 }
 
 // Route sends traffic to a destination.
@@ -210,9 +215,11 @@ type SidecarSpec struct {
 }
 
 // EgressListener is a Sidecar egress entry: the "namespace/host" names the
-// selected pods import (sidecarScope: workload).
+// selected pods import (sidecarScope: workload), on Port only when it is
+// set.
 type EgressListener struct {
 	Hosts []string `yaml:"hosts"`
+	Port  *Port    `yaml:"port,omitempty"`
 }
 
 // OutboundTrafficPolicy of a Sidecar.

@@ -47,6 +47,8 @@ const (
 	ManagedForeign     Code = "managed-label-foreign"
 	ObjectShadowed     Code = "object-shadowed"
 	SidecarOverlap     Code = "sidecar-overlap"
+	SidecarOverride    Code = "sidecar-override-allow-any"
+	SidecarPortMixed   Code = "sidecar-port-protocol-mixed"
 
 	HostPolicyInvalid   Code = "host-policy-invalid"
 	HostPolicyUnused    Code = "host-policy-unused"
@@ -121,7 +123,9 @@ var Catalogue = []Entry{
 	{StaleObjectRemoved, Info, "An object an earlier run generated (it carries the managed-by label) is not generated any more; it is removed from the output, and this result names it."},
 	{ManagedForeign, Warning, "An object carries the managed-by label but the function could never have written it (an AuthorizationPolicy that is not ALLOW, a Sidecar that is not REGISTRY_ONLY, a kind it does not write); it is kept, not removed."},
 	{ObjectShadowed, Error, "An input object has the kind, namespace and name of an object the function generates; kubectl apply would keep only one of them."},
-	{SidecarOverlap, Warning, "An input Sidecar selects the same workloads as a generated REGISTRY_ONLY Sidecar (Istio: IST0109/IST0110); the pods may lose REGISTRY_ONLY."},
+	{SidecarOverlap, Warning, "An input REGISTRY_ONLY Sidecar selects workloads a generated REGISTRY_ONLY Sidecar selects: at the same precedence (both namespace-wide, or both with selectors no key tells apart; Istio: IST0109/IST0110) Istio applies one of them, and a Sidecar with a workloadSelector overrides the generated namespace-wide one for its pods; the pods lose the generated Sidecar's egress."},
+	{SidecarOverride, Error, "An input Sidecar that is ALLOW_ANY or sets no outboundTrafficPolicy (the mesh default) applies, instead of a generated REGISTRY_ONLY Sidecar, to pods that Sidecar selects (a workloadSelector overrides a namespace-wide Sidecar; at the same precedence Istio picks one): those pods lose REGISTRY_ONLY."},
+	{SidecarPortMixed, Warning, "sidecarScope workload: the pods of one generated Sidecar ask for one port number with HTTP for a host and TLS for another, and a Sidecar egress listener has one protocol per port, so the Sidecar imports its hosts on every port the Package asked for them."},
 }
 
 // SeverityOf returns the catalogue severity of code (Error for unknown codes).

@@ -113,3 +113,56 @@ func newBudget(size int) *int {
 
 // baseExpandedNodes is what any input may expand, however small.
 const baseExpandedNodes = 1 << 16
+
+// Own returns n itself when no node in it is an alias or carries an
+// anchor, and otherwise a deep copy of n with every alias expanded and
+// every anchor dropped: a node the caller may change without changing
+// another item, or another part of n, that shares a node with it through a
+// YAML alias. The copy draws on the run's alias budget.
+func (rl *ResourceList) Own(n *yaml.Node) (*yaml.Node, error) {
+	if !shares(n, map[*yaml.Node]bool{}) {
+		return n, nil
+	}
+	budget := rl.budget
+	if budget == nil {
+		b := maxExpandedNodes
+		budget = &b
+	}
+	return ownCopy(n, budget)
+}
+
+func shares(x *yaml.Node, seen map[*yaml.Node]bool) bool {
+	if x == nil || seen[x] {
+		return false
+	}
+	seen[x] = true
+	if x.Kind == yaml.AliasNode || x.Anchor != "" {
+		return true
+	}
+	for _, c := range x.Content {
+		if shares(c, seen) {
+			return true
+		}
+	}
+	return false
+}
+
+func ownCopy(x *yaml.Node, budget *int) (*yaml.Node, error) {
+	if *budget--; *budget < 0 {
+		return nil, fmt.Errorf("YAML aliases expand to more than this input may copy (%d nodes, plus one per 8 input bytes, at most %d); write the items out without anchors", baseExpandedNodes, maxExpandedNodes)
+	}
+	for x.Kind == yaml.AliasNode && x.Alias != nil {
+		x = x.Alias
+	}
+	c := *x
+	c.Anchor = ""
+	c.Content = make([]*yaml.Node, len(x.Content))
+	for i, child := range x.Content {
+		cc, err := ownCopy(child, budget)
+		if err != nil {
+			return nil, err
+		}
+		c.Content[i] = cc
+	}
+	return &c, nil
+}
