@@ -46,7 +46,7 @@ func TestKustomizeL7Ambient(t *testing.T) {
 	assert.Equal(t, map[string]any{"name": "http-80", "number": 80, "protocol": "HTTP", "targetPort": 443}, port)
 
 	tls := get("DestinationRule "+ns+"/ambient-dr-httpbin-org", "spec", "trafficPolicy", "portLevelSettings", 0).(map[string]any)
-	assert.Equal(t, map[string]any{"port": map[string]any{"number": 80}, "tls": map[string]any{"caCertificates": "/etc/ssl/certs/ca-certificates.crt", "mode": "SIMPLE", "sni": "httpbin.org"}}, tls)
+	assert.Equal(t, map[string]any{"port": map[string]any{"number": 80}, "tls": map[string]any{"caCertificates": "/etc/ssl/certs/ca-certificates.crt", "mode": "SIMPLE", "sni": "httpbin.org", "subjectAltNames": []any{"httpbin.org"}}}, tls)
 
 	route := get("VirtualService "+ns+"/ambient-vs-httpbin-org", "spec", "http", 0).(map[string]any)
 	assert.Equal(t, map[string]any{"add": map[string]any{"my-added-header": "added-value"}}, route["headers"].(map[string]any)["request"])
