@@ -357,6 +357,63 @@ func badInputCases() []badCase {
   spec: {network: {allow: [{direction: Egress, remoteHost: "{{bad}}", port: 8443}]}}
 `, pkgRef{"bad", "bad-ns"}, E(diag.ItemInvalid, bad, ns, "spec")),
 
+		// ---- typos above the allow entries (issue 22): the Package CRD
+		// rejects these keys, so they are errors with "did you mean" ----
+		rawPkgCase("spec.netwrok", `- apiVersion: uds.dev/v1alpha1
+  kind: Package
+  metadata: {name: bad, namespace: bad-ns}
+  spec: {netwrok: {allow: [{direction: Egress, remoteHost: "{{bad}}"}]}}
+`, pkgRef{"bad", "bad-ns"}, E(diag.UnknownField, bad, ns, "spec.netwrok")),
+		rawPkgCase("spec.Network (case)", `- apiVersion: uds.dev/v1alpha1
+  kind: Package
+  metadata: {name: bad, namespace: bad-ns}
+  spec: {Network: {allow: [{direction: Egress, remoteHost: "{{bad}}"}]}}
+`, pkgRef{"bad", "bad-ns"}, E(diag.UnknownField, bad, ns, "spec.Network")),
+		rawPkgCase("spec.network.alow", `- apiVersion: uds.dev/v1alpha1
+  kind: Package
+  metadata: {name: bad, namespace: bad-ns}
+  spec: {network: {alow: [{direction: Egress, remoteHost: "{{bad}}"}], allow: [{direction: Egress, remoteHost: "{{bad}}", port: 8443}]}}
+`, pkgRef{"bad", "bad-ns"}, E(diag.UnknownField, bad, ns, "spec.network.alow")),
+		rawPkgCase("spec.network.serviceMesh.mod", `- apiVersion: uds.dev/v1alpha1
+  kind: Package
+  metadata: {name: bad, namespace: bad-ns}
+  spec: {network: {serviceMesh: {mod: sidecar}, allow: [{direction: Egress, remoteHost: "{{bad}}"}]}}
+`, pkgRef{"bad", "bad-ns"}, E(diag.UnknownField, bad, ns, "spec.network.serviceMesh.mod")),
+		rawPkgCase("spec.network.servicemesh", `- apiVersion: uds.dev/v1alpha1
+  kind: Package
+  metadata: {name: bad, namespace: bad-ns}
+  spec: {network: {servicemesh: {mode: sidecar}, allow: [{direction: Egress, remoteHost: "{{bad}}"}]}}
+`, pkgRef{"bad", "bad-ns"}, E(diag.UnknownField, bad, ns, "spec.network.servicemesh")),
+		// A key of spec far from every UDS field is left alone (UDS may
+		// add fields); the typos above are errors.
+		{name: "spec key far from UDS fields passes", items: `- apiVersion: uds.dev/v1alpha1
+  kind: Package
+  metadata: {name: bad, namespace: bad-ns}
+  spec: {somethingElse: {x: 1}, network: {allow: [{direction: Egress, remoteHost: "{{ok}}"}]}}
+`},
+		// Near misses of a Package are not Packages: a warning naming what
+		// they are close to; they pass through unevaluated.
+		{name: "kind package (case)", items: `- apiVersion: uds.dev/v1alpha1
+  kind: package
+  metadata: {name: bad, namespace: bad-ns}
+  spec: {network: {allow: [{direction: Egress, remoteHost: "{{bad}}"}]}}
+`, want: []wantResult{w(diag.PackageNearMiss, "kind")}},
+		{name: "kind Packages", items: `- apiVersion: uds.dev/v1alpha1
+  kind: Packages
+  metadata: {name: bad, namespace: bad-ns}
+  spec: {network: {allow: [{direction: Egress, remoteHost: "{{bad}}"}]}}
+`, want: []wantResult{w(diag.PackageNearMiss, "kind")}},
+		{name: "apiVersion uds.io/v1alpha1", items: `- apiVersion: uds.io/v1alpha1
+  kind: Package
+  metadata: {name: bad, namespace: bad-ns}
+  spec: {network: {allow: [{direction: Egress, remoteHost: "{{bad}}"}]}}
+`, want: []wantResult{w(diag.PackageNearMiss, "apiVersion")}},
+		{name: "apiVersion uds.dve/v1alpha1", items: `- apiVersion: uds.dve/v1alpha1
+  kind: Package
+  metadata: {name: bad, namespace: bad-ns}
+  spec: {network: {allow: [{direction: Egress, remoteHost: "{{bad}}"}]}}
+`, want: []wantResult{w(diag.PackageNearMiss, "apiVersion")}},
+
 		// ---- spec and spec.network ------------------------------------
 		rawPkgCase("spec missing", `- apiVersion: uds.dev/v1alpha1
   kind: Package
@@ -468,7 +525,7 @@ func badInputCases() []badCase {
 		// ---- rules 2.1-2.5 -------------------------------------------
 		entryCase("2.1 no remote", `{direction: Egress, selector: {app: x}, port: 443}`, e(diag.MissingRemote, a0)),
 		entryCase("2.1 no remote, typo of remoteHost", `{direction: Egress, remotehost: x.example.com}`,
-			w(diag.UnknownField, p0("remotehost")), e(diag.MissingRemote, a0)),
+			e(diag.UnknownField, p0("remotehost")), e(diag.MissingRemote, a0)),
 		entryCase("2.2 remoteGenerated with remoteHost", `{direction: Egress, remoteGenerated: Anywhere, remoteHost: x.example.com}`,
 			e(diag.ConflictingRemote, p0("remoteHost"))),
 		entryCase("2.2 remoteGenerated with remoteNamespace", `{direction: Egress, remoteGenerated: KubeAPI, remoteNamespace: other}`,
@@ -586,8 +643,8 @@ func badInputCases() []badCase {
 			want:  []wantResult{e(diag.HostPortConflict, p0("remoteProtocol"))}},
 
 		// ---- warnings only -------------------------------------------
-		{name: "unknown field is a warning", items: okPkg(bad, ns, "", `{direction: Egress, remoteHost: x.example.com, prot: 443, description: typo}`),
-			want: []wantResult{w(diag.UnknownField, p0("prot"))}},
+		entryCase("unknown allow field is an error", `{direction: Egress, remoteHost: x.example.com, prot: 443, description: typo}`,
+			e(diag.UnknownField, p0("prot"))),
 		{name: "deprecated podLabels is a warning", items: okPkg(bad, ns, "", `{direction: Egress, podLabels: {app: x}, remoteHost: x.example.com, description: old}`),
 			want: []wantResult{w(diag.DeprecatedField, p0("podLabels"))}},
 		{name: "deleted Package with a wrong apiVersion is ignored too", rejected: []pkgRef{{bad, ns}}, bug: bugDeletedChecked, items: `- apiVersion: uds.dev/v1beta1

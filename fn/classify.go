@@ -107,6 +107,9 @@ func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, er
 		}
 		c.Paths = c.Paths || krmio.HasPathAnnotation(item)
 		if !isPackage(item) {
+			if near, field := schemas.NearPackage(text(item, "apiVersion"), text(item, "kind")); near != "" {
+				c.Findings = append(c.Findings, diag.New(diag.PackageNearMiss, krmio.RefOf(item, pos), field, "%s", near))
+			}
 			if isNamespace(item) {
 				c.fleet.observeNamespace(item, pos)
 			}
@@ -238,7 +241,12 @@ func scalars(n *yaml.Node) []string {
 func errorPaths(fs []diag.Finding) []string {
 	var paths []string
 	for _, f := range fs {
-		if f.Severity == diag.Error {
+		switch {
+		case f.Code == diag.UnknownField:
+			// Every known field was read: the Package is rejected, but
+			// the unknown key hides no finding (hides ignores the mark).
+			paths = append(paths, unknownFieldMark+f.Path)
+		case f.Severity == diag.Error:
 			paths = append(paths, f.Path)
 		}
 	}
@@ -255,3 +263,6 @@ func packageBytes(n *yaml.Node) int {
 	}
 	return size
 }
+
+// unknownFieldMark prefixes the Unread path of an unknown field.
+const unknownFieldMark = "unknown:"

@@ -121,7 +121,7 @@ func hides(unread string, f diag.Finding) bool {
 	const allow = "spec.network.allow["
 	path := f.Path
 	switch {
-	case unread == "apiVersion" || unread == "kind":
+	case unread == "apiVersion" || unread == "kind" || strings.HasPrefix(unread, unknownFieldMark):
 		return false
 	case unread == "":
 		return true

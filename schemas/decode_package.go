@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -81,14 +82,37 @@ func (d *decoder) metadata(n *yaml.Node, m *ObjectMeta) {
 	}
 }
 
+// The Package fields UDS defines (the Package CRD as UDS Core documents
+// it): the keys of spec, spec.network and spec.network.serviceMesh. The
+// function reads network.allow and network.serviceMesh.mode; the others pass
+// untouched.
+var (
+	specFields        = []string{"network", "monitor", "sso", "caBundle"}
+	networkFields     = []string{"allow", "expose", "serviceMesh"}
+	serviceMeshFields = []string{"mode"}
+)
+
 func (d *decoder) spec(n *yaml.Node, s *PackageSpec) {
 	fields, _ := d.mapping(n, "spec")
 	for _, f := range fields {
-		if f.key != "network" || isNull(f.value) {
-			continue
+		switch {
+		case f.key == "network":
+			if isNull(f.value) {
+				continue
+			}
+			s.Network = &Network{}
+			d.network(f.value, s.Network)
+		case slices.Contains(specFields, f.key):
+			// a UDS field this function does not read: untouched
+		default:
+			// A key UDS does not define either. One close to a UDS field
+			// is a typo that would silently drop what it holds (spec.netwrok:
+			// no egress at all); the Package CRD rejects it. Others are left
+			// alone.
+			if hint := suggest(f.key, specFields); hint != "" {
+				d.fail(diag.UnknownField, join("spec", f.key), "%s is not a field of a UDS Package (the Package CRD rejects it, and nothing under it is read)%s", join("spec", f.key), hint)
+			}
 		}
-		s.Network = &Network{}
-		d.network(f.value, s.Network)
 	}
 }
 
@@ -103,12 +127,21 @@ func (d *decoder) network(n *yaml.Node, net *Network) {
 			}
 			net.ServiceMesh = &ServiceMesh{}
 			for _, g := range sm {
-				if g.key == "mode" {
+				switch g.key {
+				case "mode":
 					net.ServiceMesh.Mode, _ = d.enum(g.value, "spec.network.serviceMesh.mode", ModeAmbient, ModeSidecar)
+				default:
+					p := join("spec.network.serviceMesh", g.key)
+					d.fail(diag.UnknownField, p, "%s is not a field of serviceMesh (the Package CRD rejects it; without mode the Package would be ambient)%s", p, suggest(g.key, serviceMeshFields))
 				}
 			}
 		case "allow":
 			d.allowList(f.value, net)
+		case "expose":
+			// ingress: a UDS field this function does not read
+		default:
+			p := join("spec.network", f.key)
+			d.fail(diag.UnknownField, p, "%s is not a field of spec.network (the Package CRD rejects it, and nothing under it is read)%s", p, suggest(f.key, networkFields))
 		}
 	}
 }
@@ -184,7 +217,7 @@ func (d *decoder) allow(n *yaml.Node, path string, a *Allow) {
 		case "labels":
 			a.Labels, _ = d.labels(f.value, p)
 		default:
-			d.fail(diag.UnknownField, p, "%s is not a field of an allow entry and is ignored%s", p, suggest(f.key, allowFields))
+			d.fail(diag.UnknownField, p, "%s is not a field of an allow entry (the Package CRD rejects it)%s", p, suggest(f.key, allowFields))
 		}
 	}
 	if a.Direction == "" && !hasValue(fields, "direction") {
@@ -236,6 +269,36 @@ func hasValue(fields []field, key string) bool {
 		}
 	}
 	return false
+}
+
+// NearPackage says what an object that is not a UDS Package is close to
+// when it looks like a mistyped one: the kind Package in another case or
+// with a typo under the uds.dev group (or one close to it), or the kind
+// Package under a group close to uds.dev (a typo, or another domain under
+// uds: uds.io). It returns the message and the field to fix ("" when the
+// object is not close).
+func NearPackage(apiVersion, kind string) (message, field string) {
+	group, _, _ := strings.Cut(apiVersion, "/")
+	first, _, _ := strings.Cut(group, ".")
+	groupNear := group == PackageGroup || closeTo(group, PackageGroup) || strings.EqualFold(first, "uds")
+	kindNear := kind == PackageKind || closeTo(kind, PackageKind)
+	if !groupNear || !kindNear || (group == PackageGroup && kind == PackageKind) {
+		return "", ""
+	}
+	fix := "apiVersion"
+	if group == PackageGroup {
+		fix = "kind"
+	}
+	return fmt.Sprintf("apiVersion %q, kind %q is close to a UDS Package (apiVersion %s, kind %s) but is not one: it passes through unevaluated and no egress is generated for it; fix the %s if it is meant to be a Package",
+		apiVersion, kind, PackageAPIVersion, PackageKind, fix), fix
+}
+
+// closeTo: equal but for case, or at most two edits apart (not equal).
+func closeTo(s, target string) bool {
+	if s == target || s == "" {
+		return false
+	}
+	return strings.EqualFold(s, target) || editDistance(strings.ToLower(s), strings.ToLower(target)) <= 2
 }
 
 // suggest proposes the closest known key for a typo.

@@ -151,12 +151,12 @@ func TestDecodePackage(t *testing.T) {
 
 		// Keys and enums.
 		"unknown allow key in the wrong case": {in: allow("{direction: Egress, remotehost: a.com, remoteGenerated: Anywhere}"),
-			want:  []finding{{wa, diag.UnknownField, "spec.network.allow[0].remotehost", "spec.network.allow[0].remotehost is not a field of an allow entry and is ignored; did you mean remoteHost?"}},
+			want:  []finding{{er, diag.UnknownField, "spec.network.allow[0].remotehost", "spec.network.allow[0].remotehost is not a field of an allow entry (the Package CRD rejects it); did you mean remoteHost?"}},
 			check: func(t *testing.T, p schemas.Package) { assert.Empty(t, p.AllowEntries()[0].RemoteHost) }},
 		"unknown allow key with a typo": {in: allow("{direction: Egress, remoteHost: a.com, serviceAcount: curl}"),
-			want: []finding{{wa, diag.UnknownField, "spec.network.allow[0].serviceAcount", "did you mean serviceAccount?"}}},
+			want: []finding{{er, diag.UnknownField, "spec.network.allow[0].serviceAcount", "did you mean serviceAccount?"}}},
 		"unknown allow key unlike any": {in: allow("{direction: Egress, remoteHost: a.com, timeout: 5s}"),
-			want: []finding{{wa, diag.UnknownField, "spec.network.allow[0].timeout", "is not a field of an allow entry and is ignored"}}},
+			want: []finding{{er, diag.UnknownField, "spec.network.allow[0].timeout", "is not a field of an allow entry (the Package CRD rejects it)"}}},
 		"remoteProtocol in lower case": {in: allow("{direction: Egress, remoteHost: a.com, remoteProtocol: tls}"),
 			want: []finding{{er, diag.InvalidValue, "spec.network.allow[0].remoteProtocol", `must be one of TLS, HTTP, TCP, UDP, got "tls"; did you mean TLS?`}}},
 		"remoteProtocol unknown": {in: allow("{direction: Egress, remoteHost: a.com, remoteProtocol: HTTPS}"),
@@ -554,5 +554,44 @@ func assertFindings(t *testing.T, want []finding, got []diag.Finding) {
 	require.Equal(t, wantRows, rows, "findings: %v", got)
 	for i, w := range want {
 		assert.Contains(t, got[i].Message, w.message, "finding %d", i)
+	}
+}
+
+// TestTypoMessagesSuggest: the typos above the allow entries are errors
+// whose message names the field meant.
+func TestTypoMessagesSuggest(t *testing.T) {
+	for spec, want := range map[string]string{
+		`{netwrok: {}}`:                       "spec.netwrok is not a field of a UDS Package (the Package CRD rejects it, and nothing under it is read); did you mean network?",
+		`{Network: {}}`:                       "did you mean network?",
+		`{network: {alow: []}}`:               "did you mean allow?",
+		`{network: {serviceMesh: {mod: x}}}`:  "did you mean mode?",
+		`{network: {servicemesh: {}}}`:        "did you mean serviceMesh?",
+		`{network: {allow: [{dirction: x}]}}`: "did you mean direction?",
+		`{mointor: []}`:                       "did you mean monitor?",
+	} {
+		var n yaml.Node
+		require.NoError(t, yaml.Unmarshal([]byte("{apiVersion: uds.dev/v1alpha1, kind: Package, metadata: {name: a, namespace: a}, spec: "+spec+"}"), &n))
+		_, fs := schemas.DecodePackage(n.Content[0], &diag.Ref{})
+		var msgs []string
+		for _, f := range fs {
+			if f.Code == diag.UnknownField {
+				msgs = append(msgs, f.Message)
+			}
+		}
+		require.Len(t, msgs, 1, spec)
+		assert.Contains(t, msgs[0], want, spec)
+	}
+	for _, spec := range []string{`{sso: [{name: x}], monitor: [{}], caBundle: {configMap: {}}, network: {expose: [{host: x}], allow: []}}`, `{somethingElse: 1}`} {
+		var n yaml.Node
+		require.NoError(t, yaml.Unmarshal([]byte("{apiVersion: uds.dev/v1alpha1, kind: Package, metadata: {name: a, namespace: a}, spec: "+spec+"}"), &n))
+		_, fs := schemas.DecodePackage(n.Content[0], &diag.Ref{})
+		assert.Empty(t, fs, "UDS fields the function does not read, and keys far from any field, pass: %s", spec)
+	}
+	msg, field := schemas.NearPackage("uds.io/v1alpha1", "Package")
+	assert.Equal(t, "apiVersion", field)
+	assert.Contains(t, msg, "close to a UDS Package (apiVersion uds.dev/v1alpha1, kind Package)")
+	for _, ok := range [][2]string{{"uds.dev/v1alpha1", "Package"}, {"uds.dev/v1alpha1", "Exemption"}, {"v1", "ConfigMap"}, {"pkg.crossplane.io/v1", "Package"}} {
+		msg, _ := schemas.NearPackage(ok[0], ok[1])
+		assert.Empty(t, msg, "%v is not a near miss", ok)
 	}
 }

@@ -13,6 +13,7 @@ const (
 	MissingField       Code = "missing-field"
 	InvalidValue       Code = "invalid-value"
 	UnknownField       Code = "unknown-field"
+	PackageNearMiss    Code = "package-near-miss"
 	UnsupportedAPI     Code = "unsupported-api-version"
 	DuplicatePackage   Code = "duplicate-package"
 	DeprecatedField    Code = "deprecated-field"
@@ -79,7 +80,8 @@ var Catalogue = []Entry{
 	{InvalidType, Error, "A Package field has the wrong YAML type (a string where a list belongs, a map for a host, a float port...)."},
 	{MissingField, Error, "A required Package field is missing or empty: metadata.name, metadata.namespace, spec, allow[].direction."},
 	{InvalidValue, Error, "A Package field has a value outside its enum (direction, serviceMesh.mode, remoteGenerated, remoteProtocol, protocol)."},
-	{UnknownField, Warning, "An allow entry has a key the Package CRD does not define; it is ignored (the API server would prune it)."},
+	{UnknownField, Error, "A key the UDS Package CRD does not define in spec.network, spec.network.serviceMesh or an allow entry, or a key of spec close to a UDS field (spec.netwrok); the message suggests the field meant. UDS fields this function does not read (sso, monitor, caBundle, network.expose) pass untouched."},
+	{PackageNearMiss, Warning, "An object is close to a UDS Package but is not one (kind package, Packages; apiVersion uds.io/v1alpha1): it is passed through and not evaluated; the message names what it is close to."},
 	{UnsupportedAPI, Error, "A uds.dev Package in an apiVersion other than uds.dev/v1alpha1."},
 	{DuplicatePackage, Error, "The same Package (name and namespace) appears twice; the later one is rejected."},
 	{DeprecatedField, Warning, "podLabels or remotePodLabels is used; it is copied over selector/remoteSelector as the UDS operator does."},
