@@ -228,3 +228,45 @@ func TestGitRecipe(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewIstioPipe runs the istio-profile pipe of docs/review.md with
+// the real kustomize: the Packages kustomize drops (local-config) are
+// named as files, so the report lists the grants of examples/kustomize-istio;
+// without them it is a packages-missing error, never "no access".
+func TestReviewIstioPipe(t *testing.T) {
+	kustomize(t)
+	o := runDocBlock(t, "review-istio-pipe", repoRoot, nil)
+	require.Zero(t, o.Code, o.Stderr)
+	assert.Contains(t, o.Stdout, "`renovate/sa/renovate`")
+	assert.Contains(t, o.Stdout, "updates.jenkins.io")
+	assert.NotContains(t, o.Stdout, "object-drift")
+
+	o = runDocBlock(t, "review-istio-pipe", repoRoot, nil, " - examples/kustomize-istio/resources/packages.yaml", " -")
+	assert.Equal(t, 1, o.Code, "without the Packages: %s", o.Stdout)
+	assert.Contains(t, o.Stdout, "packages-missing")
+	assert.NotContains(t, o.Stdout, "No identity may reach an external host.\n\n#### Results\n\n| severity | code | object | field | message |\n|---|---|---|---|---|\n\n")
+}
+
+// TestReviewEditedKptPackage: a kpt package after kpt fn render whose
+// generated AuthorizationPolicy was edited (a principal added, as a later
+// mutator or a hand edit would) is not "no change": diff exits 1 with an
+// object-drift error naming the object and the field.
+func TestReviewEditedKptPackage(t *testing.T) {
+	base := kptCopy(t, "kpt-pipeline")
+	head := kptCopy(t, "kpt-pipeline")
+	ap := filepath.Join(head, generatedDir, "istio-egress-ambient", "authorizationpolicy-ambient-ap-api-github-com.yaml")
+	data, err := os.ReadFile(ap)
+	require.NoError(t, err)
+	edited := strings.Replace(string(data), "        principals:\n", "        principals:\n        - cluster.local/ns/evil/sa/thief\n", 1)
+	require.NotEqual(t, string(data), edited)
+	require.NoError(t, os.WriteFile(ap, []byte(edited), 0o644))
+
+	o := run(t, repoRoot, nil, fnBin, "diff", "--fail-on", "widened", base, head)
+	assert.Equal(t, 1, o.Code, o.Stdout)
+	assert.NotContains(t, o.Stdout, "No change in egress access")
+	assert.Contains(t, o.Stdout, "| error | `object-drift` | `AuthorizationPolicy istio-egress-ambient/ambient-ap-api-github-com` | `spec.rules[0].from[0].source.principals[0]` |")
+
+	o = run(t, repoRoot, nil, fnBin, "diff", "--fail-on", "widened", base, base)
+	assert.Equal(t, 0, o.Code, o.Stdout+o.Stderr)
+	assert.Contains(t, o.Stdout, "No change in egress access")
+}

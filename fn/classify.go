@@ -52,6 +52,9 @@ type Classified struct {
 	// run's); Objects the kept input objects of the kinds it generates.
 	// Reconcile compares both with what this run generates.
 	Dropped, Objects []InputObject
+	// asApplied: the input is what gets applied (ProcessApplied); Dropped
+	// then keep their content, and Reconcile compares it.
+	asApplied bool
 }
 
 // Classify walks the items once: pass-through objects are kept (and
@@ -59,7 +62,11 @@ type Classified struct {
 // dropped, Packages are decoded and kept. An error wrapping
 // krmio.ErrNeedFullParse means an item does not parse on its own.
 func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, error) {
-	var c Classified
+	return classify(rl, settings, false)
+}
+
+func classify(rl *krmio.ResourceList, settings schemas.Settings, asApplied bool) (Classified, error) {
+	c := Classified{asApplied: asApplied}
 	for _, it := range rl.Items {
 		item, err := it.Node()
 		if err != nil {
@@ -94,7 +101,11 @@ func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, er
 		}
 		if isGenerated(item) {
 			if why := foreignManaged(item); why == "" {
-				c.Dropped = append(c.Dropped, inputObject(item, krmio.RefOf(item, pos)))
+				d := inputObject(item, krmio.RefOf(item, pos))
+				if asApplied {
+					d.Value = appliedValue(item)
+				}
+				c.Dropped = append(c.Dropped, d)
 				it.Release()
 				continue
 			} else {

@@ -61,11 +61,25 @@ type Output struct {
 // When an item does not parse on its own (an alias to an anchor in
 // another item), Process runs again over the whole input parsed as one
 // document (krmio.ResourceList.Use).
-func Process(rl *krmio.ResourceList) Output {
+func Process(rl *krmio.ResourceList) Output { return run(rl, false) }
+
+// ProcessApplied is Process over an input that is what gets applied, not
+// what the function transforms: the output of kustomize build, a kpt
+// package after kpt fn render, files committed by the Flux recipe. The
+// review commands call it. The objects an earlier run generated are then
+// read as applied instead of replaced: each one that differs from what the
+// Packages produce (a hand edit, another mutator), or that they no longer
+// produce, and each produced one the input lacks, is an object-drift
+// error naming the object and the field; generated objects without any
+// Package are a packages-missing error. Otherwise the results are
+// Process's.
+func ProcessApplied(rl *krmio.ResourceList) Output { return run(rl, true) }
+
+func run(rl *krmio.ResourceList, asApplied bool) Output {
 	fnConfig := rl.FunctionConfig
 	var o Output
 	used, err := rl.Use(func(rl *krmio.ResourceList) (err error) {
-		o, err = process(rl)
+		o, err = process(rl, asApplied)
 		return err
 	})
 	if err != nil {
@@ -102,7 +116,7 @@ func noObjects(func(render.Object) bool) {}
 
 // process is one attempt of Process. An error wrapping
 // krmio.ErrNeedFullParse asks for the whole input to be parsed instead.
-func process(rl *krmio.ResourceList) (Output, error) {
+func process(rl *krmio.ResourceList, asApplied bool) (Output, error) {
 	settings, findings := schemas.DecodeConfig(rl.FunctionConfig)
 	if diag.HasErrors(findings) {
 		// With a broken config nothing is regenerated and nothing removed.
@@ -119,9 +133,17 @@ func process(rl *krmio.ResourceList) (Output, error) {
 		}
 		return Output{Items: items, Settings: settings, Findings: findings, Stderr: schemas.StderrErrors}, nil
 	}
-	c, err := Classify(rl, settings)
+	c, err := classify(rl, settings, asApplied)
 	if err != nil {
 		return Output{}, err
+	}
+	if asApplied && len(c.Dropped) > 0 && c.PackageItems == 0 {
+		// Until the effect model reads grants from the objects, generated
+		// objects alone cannot be reviewed: never report them as no access.
+		// (A separate branch on purpose: the effect model replaces it.)
+		findings = append(findings, packagesMissing(c))
+		sortFindings(findings)
+		return Output{Items: c.Items, Settings: settings, Findings: findings, Stderr: settings.Stderr}, nil
 	}
 	findings = append(findings, c.Findings...)
 	p, objects, genFindings := planAndRender(GenerateInput{

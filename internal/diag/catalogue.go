@@ -50,6 +50,8 @@ const (
 	SidecarOverlap     Code = "sidecar-overlap"
 	SidecarOverride    Code = "sidecar-override-allow-any"
 	SidecarPortMixed   Code = "sidecar-port-protocol-mixed"
+	ObjectDrift        Code = "object-drift"
+	PackagesMissing    Code = "packages-missing"
 
 	HostPolicyInvalid   Code = "host-policy-invalid"
 	HostPolicyUnused    Code = "host-policy-unused"
@@ -128,6 +130,8 @@ var Catalogue = []Entry{
 	{SidecarOverlap, Warning, "An input REGISTRY_ONLY Sidecar selects workloads a generated REGISTRY_ONLY Sidecar selects: at the same precedence (both namespace-wide, or both with selectors no key tells apart; Istio: IST0109/IST0110) Istio applies one of them, and a Sidecar with a workloadSelector overrides the generated namespace-wide one for its pods; the pods lose the generated Sidecar's egress."},
 	{SidecarOverride, Error, "An input Sidecar that is ALLOW_ANY or sets no outboundTrafficPolicy (the mesh default) applies, instead of a generated REGISTRY_ONLY Sidecar, to pods that Sidecar selects (a workloadSelector overrides a namespace-wide Sidecar; at the same precedence Istio picks one): those pods lose REGISTRY_ONLY."},
 	{SidecarPortMixed, Warning, "sidecarScope workload: the pods of one generated Sidecar ask for one port number with HTTP for a host and TLS for another, and a Sidecar egress listener has one protocol per port, so the Sidecar imports its hosts on every port the Package asked for them."},
+	{ObjectDrift, Error, "Review: the input is what gets applied, and a generated object in it differs from what its Packages produce (a hand edit, another mutator), is missing, or is no longer produced; the result names the object and the first field that differs."},
+	{PackagesMissing, Error, "Review: the input holds generated objects but no Package (kustomize drops Packages marked local-config, as profile istio marks them), so the access they grant cannot be read; pipe the Packages too."},
 }
 
 // SeverityOf returns the catalogue severity of code (Error for unknown codes).

@@ -47,9 +47,15 @@ func WriteReportMarkdown(w io.Writer, r Report) error {
 func WriteDiffMarkdown(w io.Writer, d Diff) error {
 	var b strings.Builder
 	b.WriteString("### Egress access diff\n\n")
-	if d.Empty() {
+	switch {
+	case d.Empty() && d.Errors() > 0:
+		// Never "no change" over an input with errors (an edited policy
+		// is an object-drift error): the grants read from the Packages
+		// may not be what gets applied.
+		b.WriteString("**No change in the grants the Packages give, but the input has errors**: what gets applied may differ from them (see the results below).\n\n")
+	case d.Empty():
 		b.WriteString("**No change in egress access.**\n\n")
-	} else {
+	default:
 		widenings := 0
 		for _, g := range d.Added {
 			if g.Widening() {

@@ -9,15 +9,17 @@ import (
 	"github.com/uds-egress-fn/uds-egress-fn/internal/krmio"
 )
 
-// Process runs the function (fn.Process, the one orchestration) over what
-// the PATHs of one side hold, in order: the review sees every result the
-// function gives for the same input.
+// Process runs the function over what the PATHs of one side hold, in
+// order, as what gets applied (fn.ProcessApplied, the function's one
+// orchestration): the review sees every result the function gives for the
+// same input, and generated objects in the input are compared with what
+// their Packages produce instead of being replaced.
 func Process(in *Input) fn.Output {
 	rl, err := in.resourceList(false)
 	if err != nil {
 		return fn.Failed(err)
 	}
-	return fn.Process(rl)
+	return fn.ProcessApplied(rl)
 }
 
 // resourceList joins the parts into one ResourceList; whole parses every
