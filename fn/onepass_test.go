@@ -136,7 +136,8 @@ const twoNamespaceWide = `
       - {direction: Egress, remoteHost: "*.example.com", port: 443}`
 
 func TestStderrSetting(t *testing.T) {
-	const summary = "uds-egress-fn: 2 allow entries grant namespace-wide access (identity-namespace); see the results (stderr: all prints each)"
+	const summary = "uds-egress-fn: 2 allow entries grant namespace-wide access (identity-namespace)"
+	const hint = "uds-egress-fn: every result is in the output's results; to print each one here (kustomize, Argo CD), set stderr: all in the EgressConfig spec"
 	config := func(v string) string {
 		return "functionConfig:\n  apiVersion: fn.uds-egress.dev/v1alpha1\n  kind: EgressConfig\n  metadata: {name: c}\n  spec: {stderr: " + v + "}\n"
 	}
@@ -144,8 +145,8 @@ func TestStderrSetting(t *testing.T) {
 		config string
 		lines  []string // prefixes of the stderr lines, in order
 	}{
-		"default":        {"", []string{"uds-egress-fn: [error] ", summary}},
-		"errors":         {config("errors"), []string{"uds-egress-fn: [error] ", summary}},
+		"default":        {"", []string{"uds-egress-fn: [error] ", summary, hint}},
+		"errors":         {config("errors"), []string{"uds-egress-fn: [error] ", summary, hint}},
 		"all":            {config("all"), []string{"uds-egress-fn: [info] ", "uds-egress-fn: [info] ", "uds-egress-fn: [error] "}},
 		"none":           {config("none"), nil},
 		"ConfigMap none": {"functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n  data: {stderr: none}\n", nil},

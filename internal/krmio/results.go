@@ -39,27 +39,62 @@ func Results(fs []diag.Finding) fn.Results {
 	return out
 }
 
+// PerCode is how many lines PrintProblems writes for one result code
+// before it sums the rest up in one line.
+const PerCode = 3
+
 // PrintProblems writes results to stderr: kustomize and Argo CD never show
-// results, so this is the only place their users see them. Errors and
-// warnings get a line each, named by the file the object came from when
-// the input says so; infos get one line each with everyInfo, else one
-// summary line (the identity-namespace infos are about access granted, so
-// they must not stay invisible).
+// results, so this is the only place their users see them. With everyInfo
+// (stderr: all) every result gets a line. Otherwise (stderr: errors) errors
+// and warnings get a line each, at most PerCode per code, then one line "…
+// and N more <code>" per code; infos are summed up in one line (the
+// identity-namespace infos are about access granted, so they must not stay
+// invisible); and when anything was left out, a last line says where all
+// of them are in the user's own tool. A line starts with the file the
+// object came from when the input says so.
 func PrintProblems(w io.Writer, rs fn.Results, everyInfo bool) {
 	var infos []*fn.Result
+	var codes []string
+	shown, more := map[string]int{}, map[string]int{}
+	severity := map[string]fn.Severity{}
+	fromFiles := false
 	for _, r := range rs {
-		if r.Severity == fn.Info && !everyInfo {
-			infos = append(infos, r)
-			continue
+		fromFiles = fromFiles || r.File != nil && r.File.Path != ""
+		code := r.Tags["code"]
+		if !everyInfo {
+			if r.Severity == fn.Info {
+				infos = append(infos, r)
+				continue
+			}
+			if shown[code] >= PerCode {
+				if more[code] == 0 {
+					codes = append(codes, code)
+					severity[code] = r.Severity
+				}
+				more[code]++
+				continue
+			}
+			shown[code]++
 		}
 		where := ""
 		if r.File != nil && r.File.Path != "" {
 			where = r.File.Path + ": "
 		}
-		fmt.Fprintf(w, "uds-egress-fn: %s%s (%s)\n", where, r.String(), r.Tags["code"])
+		fmt.Fprintf(w, "uds-egress-fn: %s%s (%s)\n", where, r.String(), code)
+	}
+	for _, code := range codes {
+		fmt.Fprintf(w, "uds-egress-fn: … and %d more %s (%s)\n", more[code], code, plural(more[code], string(severity[code]), string(severity[code])+"s"))
 	}
 	if len(infos) > 0 {
-		fmt.Fprintf(w, "uds-egress-fn: %s; see the results (stderr: all prints each)\n", infoSummary(infos))
+		fmt.Fprintf(w, "uds-egress-fn: %s\n", infoSummary(infos))
+	}
+	if len(codes) > 0 || len(infos) > 0 {
+		if fromFiles {
+			// kpt annotates the files; it prints every result itself.
+			fmt.Fprintln(w, "uds-egress-fn: kpt lists every result above with its file (set stderr: none in the function's config to see each only once)")
+		} else {
+			fmt.Fprintln(w, "uds-egress-fn: every result is in the output's results; to print each one here (kustomize, Argo CD), set stderr: all in the EgressConfig spec")
+		}
 	}
 }
 
