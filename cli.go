@@ -66,6 +66,14 @@ const (
 // Anything else is a usage error: the usage on errOut, exit 2.
 func cli(args []string, in io.Reader, out, errOut io.Writer) int {
 	if len(args) == 0 {
+		if isTerminal(in) {
+			// Nothing piped in: a person ran it by hand. Waiting for a
+			// ResourceList on the keyboard helps nobody.
+			fmt.Fprint(errOut, "uds-egress-fn: no input: the function reads a ResourceList on stdin, e.g.\n  uds-egress-fn < resourcelist.yaml\n\n")
+			writeUsage(errOut)
+			fmt.Fprintln(errOut, "\nuds-egress-fn --help describes the function.")
+			return exitUsage
+		}
 		return fn.Run(in, out, errOut)
 	}
 	if c, ok := lookupCommand(args[0]); ok {
@@ -119,12 +127,23 @@ func writeUsage(w io.Writer) {
 		[2]string{"uds-egress-fn -h, --help", "print this documentation and exit"},
 		[2]string{"uds-egress-fn --doc", "print the documentation as JSON and exit"},
 	)
+	// One line per entry when it fits in usageWidth columns, else the
+	// summary on the next line, indented: the help stays one screen wide.
 	width := 0
 	for _, l := range lines {
-		width = max(width, len(l[0]))
+		if 2+len(l[0])+2+len(l[1]) <= usageWidth {
+			width = max(width, len(l[0]))
+		}
 	}
 	fmt.Fprintln(w, "Usage:")
 	for _, l := range lines {
-		fmt.Fprintf(w, "  %-*s  %s\n", width, l[0], l[1])
+		if 2+width+2+len(l[1]) <= usageWidth && len(l[0]) <= width {
+			fmt.Fprintf(w, "  %-*s  %s\n", width, l[0], l[1])
+		} else {
+			fmt.Fprintf(w, "  %s\n      %s\n", l[0], l[1])
+		}
 	}
 }
+
+// usageWidth is the width the usage lines fit in.
+const usageWidth = 100

@@ -47,13 +47,30 @@ func TestCLIHelp(t *testing.T) {
 		o := runCLI("", args...)
 		require.Equal(t, exitOK, o.code, "%v", args)
 		assert.Empty(t, o.errOut, "%v", args)
-		assert.True(t, strings.HasPrefix(o.out, docSection("Short")+"\n\n"+docSection("Long")), "%v: the help starts with the description", args)
+		assert.True(t, strings.HasPrefix(o.out, wrap(docSection("Short"), 80)+"\n\n"), "%v: the help starts with the short description", args)
 		assert.Contains(t, o.out, "\nUsage:\n", "%v", args)
-		assert.Contains(t, o.out, "\nExamples:\n"+docSection("Examples")+"\n", "%v: the examples keep their indentation", args)
+		assert.Contains(t, o.out, "docs/result-codes.md", "%v: the help says where the result codes are", args)
+		assert.NotContains(t, o.out, "host-port-conflict", "%v: the code catalogue is in --doc and the docs, not --help", args)
+		lines := strings.Split(strings.TrimRight(o.out, "\n"), "\n")
+		assert.LessOrEqual(t, len(lines), 30, "%v: --help fits one screen", args)
+		for _, l := range lines {
+			assert.LessOrEqual(t, len([]rune(l)), usageWidth, "%v: %q is too wide", args, l)
+		}
 		for _, c := range commands() {
 			assert.Contains(t, o.out, "\n  uds-egress-fn "+c.name+" ", "%v: the usage lists %s", args, c.name)
 		}
 	}
+}
+
+// With stdin a terminal and no subcommand, the binary prints a usage hint
+// and exits 2 instead of waiting for a ResourceList typed by hand.
+func TestCLITerminalStdin(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := cli(nil, terminal{}, &out, &errOut)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, out.String())
+	assert.True(t, strings.HasPrefix(errOut.String(), "uds-egress-fn: no input: the function reads a ResourceList on stdin"), errOut.String())
+	assert.Contains(t, errOut.String(), "\nUsage:\n")
 }
 
 func TestCLIVersion(t *testing.T) {

@@ -19,13 +19,20 @@ var docMarkdown []byte
 //go:embed metadata.yaml
 var docMetadata []byte
 
-// printHelp writes the --help text: the Short and Long sections of doc.md,
-// the usage lines, and the Examples section, laid out as the SDK lays out
-// its own --help.
+// docsURL is where the documentation is.
+const docsURL = "https://github.com/uds-egress-fn/uds-egress-fn"
+
+// printHelp writes the --help text, one screen: the Short section of
+// doc.md, the usage lines (subcommands and flags) and where the docs are.
+// The Long and Examples sections (what the function does, every result
+// code, runnable examples) are in --doc, which kpt's catalogue reads, and
+// in the docs.
 func printHelp(w io.Writer) int {
-	fmt.Fprintf(w, "%s\n\n%s\n\n", docSection("Short"), docSection("Long"))
+	fmt.Fprintf(w, "%s\n\n", wrap(docSection("Short"), 80))
 	writeUsage(w)
-	fmt.Fprintf(w, "\nExamples:\n%s\n", docSection("Examples"))
+	fmt.Fprintf(w, "\nDocs: %s (README.md, docs/running.md;\n", docsURL)
+	fmt.Fprintf(w, "  every result code: docs/result-codes.md). --doc prints the full\n")
+	fmt.Fprintf(w, "  description, the result codes and examples as JSON.\n")
 	return exitOK
 }
 
@@ -49,4 +56,24 @@ func printDoc(io.Writer) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// wrap breaks text into lines of at most width columns at spaces.
+func wrap(text string, width int) string {
+	var b strings.Builder
+	col := 0
+	for i, word := range strings.Fields(text) {
+		switch {
+		case i == 0:
+		case col+1+len(word) > width:
+			b.WriteByte('\n')
+			col = 0
+		default:
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(word)
+		col += len(word)
+	}
+	return b.String()
 }

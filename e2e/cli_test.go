@@ -16,7 +16,21 @@ import (
 func TestHelp(t *testing.T) {
 	o := succeed(t, repoRoot, nil, fnBin, "--help")
 	assert.NotEmpty(t, strings.TrimSpace(o.Stdout), "--help prints the documentation")
-	assert.Contains(t, o.Stdout, "ResourceList")
+	assert.Contains(t, o.Stdout, "\nUsage:\n")
+	assert.Contains(t, o.Stdout, "docs/result-codes.md")
+}
+
+// TestTerminalStdin: run by hand from a terminal with nothing piped in
+// (script(1) gives it a pseudo-terminal), the function prints a usage hint
+// and exits 2 at once instead of waiting.
+func TestTerminalStdin(t *testing.T) {
+	scriptBin, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script(1) not found: no pseudo-terminal to test with")
+	}
+	o := run(t, repoRoot, nil, scriptBin, "-qec", fnBin, "/dev/null")
+	assert.Equal(t, 2, o.Code, "%s", o.Stdout)
+	assert.Contains(t, o.Stdout, "uds-egress-fn: no input: the function reads a ResourceList on stdin")
 }
 
 func TestDoc(t *testing.T) {
@@ -61,15 +75,16 @@ func helpExamples(t *testing.T, help string) []helpExample {
 	return examples
 }
 
-// TestHelpExamples runs every command the Examples section of --help
-// prints, with bash, from the directory it names, in a copy of the
+// TestHelpExamples runs every command of the examples --doc prints (kpt's
+// catalogue shows them), with bash, from the directory it names, in a copy of the
 // repository's examples/ and bin/uds-egress-fn. Each must succeed, leave
 // the examples as checked in (a kpt package it renders in place comes out
 // identical), and print on stdout exactly the expected.yaml of the example
 // it names.
 func TestHelpExamples(t *testing.T) {
-	help := succeed(t, repoRoot, nil, fnBin, "--help").Stdout
-	examples := helpExamples(t, help)
+	var doc struct{ Examples string }
+	require.NoError(t, json.Unmarshal([]byte(succeed(t, repoRoot, nil, fnBin, "--doc").Stdout), &doc))
+	examples := helpExamples(t, "\nExamples:\n"+doc.Examples)
 	require.GreaterOrEqual(t, len(examples), 4, "kustomize, kpt fn eval, kpt fn render, docker")
 	exampleDir := regexp.MustCompile(`examples/[\w-]+`)
 	for _, ex := range examples {
