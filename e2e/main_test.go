@@ -148,10 +148,16 @@ type outcome struct {
 }
 
 // run runs a command in dir with stdin and returns its output and exit
-// code; failing to start it (or a timeout) fails the test.
+// code; failing to start it (or a timeout of 3 minutes) fails the test.
 func run(t *testing.T, dir string, stdin []byte, name string, args ...string) outcome {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	return runFor(t, 3*time.Minute, dir, stdin, name, args...)
+}
+
+// runFor is run with its own time limit.
+func runFor(t *testing.T, limit time.Duration, dir string, stdin []byte, name string, args ...string) outcome {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,7 +33,9 @@ func TestReleaseSnapshot(t *testing.T) {
 	if os.Getenv("E2E_RELEASE") != "1" {
 		t.Skip("E2E_RELEASE=1 runs the GoReleaser snapshot (make e2e-release, part of .ci/run)")
 	}
-	o := run(t, repoRoot, nil, "make", "release-snapshot")
+	// Cross-compiling four platforms with a cold build cache takes minutes
+	// on two cores (about 5 on a loaded machine); a warm one takes seconds.
+	o := runFor(t, 30*time.Minute, repoRoot, nil, "make", "release-snapshot")
 	require.Zero(t, o.Code, "make release-snapshot failed:\n%s\n%s", lastLines(o.Stdout, 30), lastLines(o.Stderr, 30))
 	log := o.Stdout + o.Stderr
 	assert.Contains(t, log, "release succeeded")
