@@ -67,7 +67,8 @@ func TestReviewExamples(t *testing.T) {
 func TestReviewExitCodes(t *testing.T) {
 	dir := filepath.Join("..", "examples", "review")
 	base, head := filepath.Join(dir, "base"), filepath.Join(dir, "head")
-	missingNS := filepath.Join("testdata", "golden", "expected-namespaces-missing")
+	goldenDir := filepath.Join("testdata", "golden")
+	missingNS := filepath.Join(goldenDir, "expected-namespaces-missing")
 	broken := fn.ResourceList1(`- apiVersion: uds.dev/v1alpha1
   kind: Package
   metadata: {name: bad, namespace: bad}
@@ -107,7 +108,15 @@ func TestReviewExitCodes(t *testing.T) {
 		{"explain", "", []string{"explain", "ServiceEntry/ci/runner-egress-github-com-443-tls", head}, 0, "ci/runner spec.network.allow[0]", ""},
 		{"explain a host-policy object", "", []string{"explain", "DestinationRule/istio-egress-ambient/ambient-dr-httpbin-org", filepath.Join("..", "examples", "kustomize-l7-ambient")}, 0, "hosts[0]: the host policy of httpbin.org (set in the config)", ""},
 		{"explain unknown object", "", []string{"explain", "Sidecar/ci/nope", head}, 2, "", "generates no object"},
-		{"explain bad ref", "", []string{"explain", "Sidecar/nope", head}, 2, "", "KIND/NAMESPACE/NAME"},
+		{"explain bad ref", "", []string{"explain", "Sidecar/a/b/c", head}, 2, "", "KIND/NAMESPACE/NAME"},
+		{"explain a cluster-scoped name that is not there", "", []string{"explain", "Sidecar/nope", head}, 2, "", "generates no object Sidecar/nope"},
+		// explain prints render's record (issue 18): a Sidecar shaped by
+		// sidecarScope: workload, a Namespace (cluster-scoped), a host-policy
+		// DestinationRule.
+		{"explain a workload-scope Sidecar", "", []string{"explain", "Sidecar/buildkit/buildkit-egress-app-buildkitd", "--config", filepath.Join(goldenDir, "sidecar-workload-scope", "config.yaml"), filepath.Join(goldenDir, "sidecar-workload-scope", "input.yaml")}, 0, "  shaped by config:\n    sidecarScope: workload (set in the config)\n    gatewayNamespace: istio-egress-gateway (the default)\n    clusterDomain: cluster.local (the default)\n", ""},
+		{"explain a namespace-scope Sidecar", "", []string{"explain", "Sidecar/buildkit/buildkit-egress-app-buildkitd", filepath.Join(goldenDir, "sidecar-workload-scope", "input.yaml")}, 0, "  shaped by config:\n    sidecarScope: namespace (the default)\n", ""},
+		{"explain a Namespace", "", []string{"explain", "Namespace/istio-egress-ambient", "--config", filepath.Join(goldenDir, "istio-profile-mixed", "config.yaml"), filepath.Join(goldenDir, "istio-profile-mixed", "input.yaml")}, 0, "Namespace istio-egress-ambient (v1)\n  what: the egress namespace istio-egress-ambient", ""},
+		{"explain a Namespace shaped by profile", "", []string{"explain", "Namespace/istio-egress-ambient", "--config", filepath.Join(goldenDir, "istio-profile-mixed", "config.yaml"), filepath.Join(goldenDir, "istio-profile-mixed", "input.yaml")}, 0, "    profile: istio (set in the config)\n", ""},
 		// Every step of the function runs (issue 18): the ownership guard
 		// of expectedNamespaces is an error in the report and in diff.
 		{"ownership guard", "", []string{"report", "--format", "json", "--config", filepath.Join(missingNS, "config.yaml"), filepath.Join(missingNS, "input.yaml")}, 1, `"code": "expected-namespace-missing"`, "2 error results"},

@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strconv"
@@ -364,4 +365,33 @@ func pathPrefixCheck(d *decoder, key, section, v string) {
 	if v == "" || path.IsAbs(v) || clean == ".." || strings.HasPrefix(clean, "../") {
 		d.fail(diag.ConfigInvalid, join(section, key), "%s %q must be a relative directory inside the package, like \"uds-egress\"", key, v)
 	}
+}
+
+// SettingText is the value of a config key in s as people read it
+// ("app=egressgateway", "80, 443", "true"), and whether it is the default.
+// ok is false for a key the table does not have.
+func SettingText(s Settings, key string) (text string, isDefault, ok bool) {
+	def, ok := settingByKey(key)
+	if !ok {
+		return "", false, false
+	}
+	show := func(v any) string {
+		switch v := v.(type) {
+		case map[string]string:
+			pairs := make([]string, 0, len(v))
+			for _, k := range slices.Sorted(maps.Keys(v)) {
+				pairs = append(pairs, k+"="+v[k])
+			}
+			return strings.Join(pairs, ",")
+		case []int:
+			parts := make([]string, len(v))
+			for i, p := range v {
+				parts[i] = strconv.Itoa(p)
+			}
+			return strings.Join(parts, ", ")
+		}
+		return fmt.Sprint(v)
+	}
+	text = show(def.value(s))
+	return text, text == show(def.value(DefaultSettings())), true
 }

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"slices"
+
 	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/plan"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
@@ -85,6 +87,7 @@ func hostPolicyObjects(p plan.AmbientPlan, s schemas.Settings) []Object {
 		if o := h.Origination; o != nil {
 			out = append(out, Object{
 				APIVersion: kinds.DestinationRule.APIVersion(), Kind: kinds.DestinationRule.Kind, Metadata: meta(h.DestinationRuleName),
+				Shaped: append(slices.Clip(shapedHostPolicy), hostPolicyKeys(h.Host, s)...),
 				Spec: DestinationRuleSpec{
 					ExportTo: []string{"."}, Host: h.Host,
 					TrafficPolicy: TrafficPolicy{PortLevelSettings: []PortTrafficPolicy{{
@@ -103,6 +106,7 @@ func hostPolicyObjects(p plan.AmbientPlan, s schemas.Settings) []Object {
 			}
 			out = append(out, Object{
 				APIVersion: kinds.VirtualService.APIVersion(), Kind: kinds.VirtualService.Kind, Metadata: meta(h.VirtualServiceName),
+				Shaped: append(slices.Clip(shapedHostPolicy), hostPolicyKeys(h.Host, s)...),
 				Spec: HeaderVirtualServiceSpec{
 					ExportTo: []string{"."}, Hosts: []string{h.Host},
 					HTTP: []HeaderHTTPRoute{{Headers: Headers{Request: ops}, Route: []HostRoute{{HostDestination{h.Host}}}}},

@@ -80,8 +80,13 @@ func namespace(name string, s schemas.Settings) Object {
 		labels[DataplaneModeLabel] = "ambient"
 		labels[UseWaypointLabel] = s.WaypointName
 	}
+	shaped := []string{"profile", "namespaces", "gatewayNamespace"}
+	if name == s.AmbientNamespace {
+		shaped = []string{"profile", "namespaces", "ambientNamespace", "waypointName"}
+	}
 	return Object{
 		APIVersion: kinds.Namespace.APIVersion(), Kind: kinds.Namespace.Kind,
 		Metadata: Meta{Name: name, Labels: labels, Annotations: copyMap(pruneProtection)},
+		Shaped:   shaped,
 	}
 }

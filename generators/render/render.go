@@ -75,6 +75,31 @@ func Render(p plan.Plan, s schemas.Settings, opt Options) []Object {
 	return sorted
 }
 
+// The records of what shaped each kind of object (Object.Shaped): the
+// config keys its namespace, name or spec read. "gatewayPorts" stands for
+// the ports the plan chose, from wherever they came.
+var (
+	shapedAmbient         = []string{"ambientNamespace", "waypointName"}
+	shapedPolicy          = []string{"ambientNamespace", "waypointName", "trustDomain"}
+	shapedHostPolicy      = []string{"ambientNamespace", "waypointName"}
+	shapedWaypoint        = []string{"ambientNamespace", "waypointName", "waypointEnabled", "waypointConfigMap"}
+	shapedGateway         = []string{"gatewayNamespace", "gatewaySelector", "gatewayPorts"}
+	shapedSharedVS        = []string{"gatewayNamespace", "gatewayService", "clusterDomain", "gatewayPorts"}
+	shapedSharedSE        = []string{"gatewayNamespace", "gatewayPorts"}
+	shapedSidecar         = []string{"sidecarScope"}
+	shapedWorkloadSidecar = []string{"sidecarScope", "gatewayNamespace", "clusterDomain"}
+)
+
+// hostPolicyKeys is "hosts[i]" for the host policy of host, if any.
+func hostPolicyKeys(host string, s schemas.Settings) []string {
+	for i, hp := range s.Hosts {
+		if hp.Host == host {
+			return []string{"hosts[" + strconv.Itoa(i) + "]"}
+		}
+	}
+	return nil
+}
+
 // FilePath is where kpt writes a generated object.
 func FilePath(prefix string, o *Object) string {
 	return path.Join(prefix, o.Metadata.Namespace, strings.ToLower(o.Kind)+"-"+o.Metadata.Name+".yaml")
@@ -121,9 +146,11 @@ func ambient(p plan.AmbientPlan, s schemas.Settings) []Object {
 					packageLabel:                      sharedAmbient,
 				},
 			},
-			Spec: seSpec(h.Host, h.Ports),
+			Spec:   seSpec(h.Host, h.Ports),
+			Shaped: shapedAmbient,
 		}, Object{
 			APIVersion: kinds.AuthorizationPolicy.APIVersion(), Kind: kinds.AuthorizationPolicy.Kind,
+			Shaped: append(slices.Clip(shapedPolicy), hostPolicyKeys(h.Host, s)...),
 			Metadata: Meta{
 				Name: h.PolicyName, Namespace: s.AmbientNamespace, Annotations: copyMap(users),
 				Labels: map[string]string{packageLabel: sharedAmbient, "uds/for": "egress"},
@@ -160,6 +187,7 @@ func rules(prs []plan.PortRule) []Rule {
 func waypoint(p plan.AmbientPlan, s schemas.Settings) Object {
 	return Object{
 		APIVersion: kinds.WaypointGateway.APIVersion(), Kind: kinds.WaypointGateway.Kind,
+		Shaped: shapedWaypoint,
 		Metadata: Meta{
 			Name: s.WaypointName, Namespace: s.AmbientNamespace, Annotations: userAnnotations(p.Users.List()),
 			Labels: map[string]string{"istio.io/gateway-name": s.WaypointName, packageLabel: sharedAmbient},
@@ -229,9 +257,9 @@ func sidecar(p plan.SidecarPlan, s schemas.Settings) []Object {
 				TLSRoute{Match: []TLSMatch{{Gateways: []string{h.GatewayName}, Port: pp.Port, SniHosts: sni}}, Route: []Route{out}})
 		}
 		out = append(out,
-			Object{APIVersion: kinds.IstioGateway.APIVersion(), Kind: kinds.IstioGateway.Kind, Metadata: meta(h.GatewayName), Spec: gw},
-			Object{APIVersion: kinds.VirtualService.APIVersion(), Kind: kinds.VirtualService.Kind, Metadata: meta(h.VirtualServiceName), Spec: vs},
-			Object{APIVersion: kinds.ServiceEntry.APIVersion(), Kind: kinds.ServiceEntry.Kind, Metadata: meta(h.ServiceEntryName), Spec: seSpec(h.Host, h.Ports)},
+			Object{APIVersion: kinds.IstioGateway.APIVersion(), Kind: kinds.IstioGateway.Kind, Metadata: meta(h.GatewayName), Spec: gw, Shaped: shapedGateway},
+			Object{APIVersion: kinds.VirtualService.APIVersion(), Kind: kinds.VirtualService.Kind, Metadata: meta(h.VirtualServiceName), Spec: vs, Shaped: shapedSharedVS},
+			Object{APIVersion: kinds.ServiceEntry.APIVersion(), Kind: kinds.ServiceEntry.Kind, Metadata: meta(h.ServiceEntryName), Spec: seSpec(h.Host, h.Ports), Shaped: shapedSharedSE},
 		)
 	}
 	return out
@@ -276,10 +304,12 @@ func packageObjects(pkg *plan.SidecarPackage, s schemas.Settings) []Object {
 		if sc.Selector != nil {
 			spec.WorkloadSelector = &WorkloadSelector{Labels: sc.Selector.Map()}
 		}
+		shaped := shapedSidecar
 		if s.SidecarScope == schemas.SidecarScopeWorkload {
 			spec.Egress = egress(pkg, sc, s)
+			shaped = shapedWorkloadSidecar
 		}
-		out = append(out, Object{APIVersion: kinds.Sidecar.APIVersion(), Kind: kinds.Sidecar.Kind, Metadata: meta(sc.Name), Spec: spec})
+		out = append(out, Object{APIVersion: kinds.Sidecar.APIVersion(), Kind: kinds.Sidecar.Kind, Metadata: meta(sc.Name), Spec: spec, Shaped: shaped})
 	}
 	return out
 }

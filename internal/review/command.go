@@ -219,9 +219,9 @@ func runExplain(env Env, ref ObjectRef, paths []string, config string) int {
 	if !found {
 		var names []string
 		for o := range a.Objects {
-			names = append(names, fmt.Sprintf("%s/%s/%s", o.Kind, o.Metadata.Namespace, o.Metadata.Name))
+			names = append(names, o.Kind+"/"+qualified(o.Metadata.Namespace, o.Metadata.Name))
 		}
-		msg := "the input generates no object " + fmt.Sprintf("%s/%s/%s", ref.Kind, ref.Namespace, ref.Name)
+		msg := "the input generates no object " + ref.Kind + "/" + qualified(ref.Namespace, ref.Name)
 		if len(names) > 0 {
 			if len(names) > 20 {
 				names = append(names[:20], fmt.Sprintf("… %d more (report lists them by host)", len(names)-20))

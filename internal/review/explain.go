@@ -19,11 +19,15 @@ type ObjectRef struct {
 	Kind, Group, Namespace, Name string
 }
 
-// ParseObjectRef reads KIND/NAMESPACE/NAME.
+// ParseObjectRef reads KIND/NAMESPACE/NAME, or KIND/NAME for a
+// cluster-scoped object (Namespace/istio-egress-ambient).
 func ParseObjectRef(s string) (ObjectRef, error) {
 	parts := strings.Split(s, "/")
-	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
-		return ObjectRef{}, fmt.Errorf("%q is not KIND/NAMESPACE/NAME (for example AuthorizationPolicy/istio-egress-ambient/ambient-ap-api-example-com)", s)
+	if len(parts) == 2 {
+		parts = []string{parts[0], "", parts[1]}
+	}
+	if len(parts) != 3 || parts[0] == "" || parts[2] == "" || (parts[1] == "" && strings.Count(s, "/") == 2) {
+		return ObjectRef{}, fmt.Errorf("%q is not KIND/NAMESPACE/NAME, or KIND/NAME for a cluster-scoped object (for example AuthorizationPolicy/istio-egress-ambient/ambient-ap-api-example-com, Namespace/istio-egress-ambient)", s)
 	}
 	kind, group, _ := strings.Cut(parts[0], ".")
 	return ObjectRef{Kind: kind, Group: group, Namespace: parts[1], Name: parts[2]}, nil
@@ -33,11 +37,6 @@ func (r ObjectRef) matches(o *render.Object) bool {
 	group, _, _ := strings.Cut(o.APIVersion, "/")
 	return strings.EqualFold(r.Kind, o.Kind) && (r.Group == "" || strings.EqualFold(r.Group, group)) &&
 		r.Namespace == o.Metadata.Namespace && r.Name == o.Metadata.Name
-}
-
-// setting is one config key that shaped an object.
-type setting struct {
-	key, value, def string
 }
 
 // Explain writes which Packages and allow entries produced the object and
@@ -61,22 +60,16 @@ func Explain(w io.Writer, a fn.Output, ref ObjectRef) (bool, error) {
 
 func explainObject(b *strings.Builder, a fn.Output, o *render.Object) {
 	s := a.Settings
-	fmt.Fprintf(b, "%s %s/%s (%s)\n", o.Kind, o.Metadata.Namespace, o.Metadata.Name, o.APIVersion)
+	fmt.Fprintf(b, "%s %s (%s)\n", o.Kind, qualified(o.Metadata.Namespace, o.Metadata.Name), o.APIVersion)
 	grants := Grants(a.Plan, s)
 	var what string
 	var mine []Grant
-	var config []setting
-	def := schemas.DefaultSettings()
 	switch {
+	case o.Metadata.Namespace == "":
+		what = "the egress namespace " + o.Metadata.Name + " (profile istio: the cluster has no UDS operator to create it)"
 	case o.Metadata.Namespace == s.AmbientNamespace && o.Kind == "Gateway":
 		what = "the ambient egress waypoint, shared by every ambient Package with a remoteHost entry"
 		mine = filter(grants, func(g Grant) bool { return g.Mode == ModeAmbient })
-		config = []setting{
-			{"ambientNamespace", s.AmbientNamespace, def.AmbientNamespace},
-			{"waypointName", s.WaypointName, def.WaypointName},
-			{"waypointEnabled", fmt.Sprint(s.WaypointEnabled), fmt.Sprint(def.WaypointEnabled)},
-			{"waypointConfigMap", s.WaypointConfigMap, def.WaypointConfigMap},
-		}
 	case o.Metadata.Namespace == s.AmbientNamespace:
 		h := ambientHost(a.Plan, o.Metadata.Name)
 		what = "ambient egress to " + hostOr(h)
@@ -84,33 +77,10 @@ func explainObject(b *strings.Builder, a fn.Output, o *render.Object) {
 			what += ", shaped by its host policy (EgressConfig spec.hosts)"
 		}
 		mine = filter(grants, func(g Grant) bool { return g.Mode == ModeAmbient && h != nil && g.Host == h.Host })
-		config = []setting{
-			{"ambientNamespace", s.AmbientNamespace, def.AmbientNamespace},
-			{"waypointName", s.WaypointName, def.WaypointName},
-		}
-		if o.Kind == "AuthorizationPolicy" {
-			config = append(config, setting{"trustDomain", s.TrustDomain, def.TrustDomain})
-		}
-		for i, hp := range s.Hosts {
-			if h != nil && hp.Host == h.Host {
-				config = append(config, setting{fmt.Sprintf("hosts[%d]", i), "the host policy of " + hp.Host + " (set in the config)", ""})
-			}
-		}
 	case o.Metadata.Namespace == s.GatewayNamespace:
 		h := sharedHost(a.Plan, o.Kind, o.Metadata.Name)
 		what = "sidecar egress through the egress gateway to " + sharedHostOr(h)
 		mine = filter(grants, func(g Grant) bool { return g.Mode == ModeSidecar && h != nil && g.Host == h.Host })
-		config = []setting{{"gatewayNamespace", s.GatewayNamespace, def.GatewayNamespace}}
-		switch o.Kind {
-		case "Gateway":
-			config = append(config, setting{"gatewaySelector", labelsText(s.GatewaySelector), labelsText(def.GatewaySelector)})
-		case "VirtualService":
-			config = append(config, setting{"gatewayService", s.GatewayService, def.GatewayService},
-				setting{"clusterDomain", s.ClusterDomain, def.ClusterDomain})
-		}
-		// The plan says where the gateway ports came from: the config, a
-		// Service in the input, or the default.
-		config = append(config, setting{"gatewayPorts", joinPorts(slices.Clone(a.Plan.Sidecar.GatewayPorts)) + " (from " + a.Plan.Sidecar.GatewayPortsSource + ")", ""})
 	default:
 		pkg := sidecarPackage(a.Plan, o.Metadata.Namespace)
 		what = "a sidecar Package's own egress object"
@@ -128,20 +98,39 @@ func explainObject(b *strings.Builder, a fn.Output, o *render.Object) {
 	if len(mine) == 0 {
 		b.WriteString("    (no allow entry: the object exists for the mode as a whole)\n")
 	}
+	// What shaped the object is render's record (render.Object.Shaped);
+	// explain keeps no table of its own.
 	b.WriteString("  shaped by config:\n")
-	if len(config) == 0 {
+	if len(o.Shaped) == 0 {
 		b.WriteString("    no setting: its namespace, name and spec come from the Package alone\n")
 	}
-	for _, c := range config {
-		switch {
-		case c.def == "":
-			fmt.Fprintf(b, "    %s: %s\n", c.key, c.value) // says where it came from
-		case c.value == c.def:
-			fmt.Fprintf(b, "    %s: %s (the default)\n", c.key, c.value)
-		default:
-			fmt.Fprintf(b, "    %s: %s (set in the config)\n", c.key, c.value)
+	for _, key := range o.Shaped {
+		fmt.Fprintf(b, "    %s: %s\n", key, settingLine(a, key))
+	}
+}
+
+// settingLine is the value of one recorded key and where it came from.
+func settingLine(a fn.Output, key string) string {
+	s := a.Settings
+	if strings.HasPrefix(key, "hosts[") {
+		var i int
+		if _, err := fmt.Sscanf(key, "hosts[%d]", &i); err == nil && i < len(s.Hosts) {
+			return "the host policy of " + s.Hosts[i].Host + " (set in the config)"
 		}
 	}
+	if key == "gatewayPorts" {
+		// The plan says where the gateway ports came from: the config, a
+		// Service in the input, or the default.
+		return joinPorts(slices.Clone(a.Plan.Sidecar.GatewayPorts)) + " (from " + a.Plan.Sidecar.GatewayPortsSource + ")"
+	}
+	text, isDefault, ok := schemas.SettingText(s, key)
+	switch {
+	case !ok:
+		return "(unknown key)"
+	case isDefault:
+		return text + " (the default)"
+	}
+	return text + " (set in the config)"
 }
 
 // producedBy lists each allow entry with what it gave, one line per entry.
@@ -244,8 +233,6 @@ func sharedHostOr(h *plan.SharedHost) string {
 	}
 	return h.Host
 }
-
-func labelsText(l schemas.Labels) string { return selectorText(l.Map()) }
 
 // participants returns the allow entries that are Anywhere participants.
 func participants(p plan.Plan) map[string]bool {
