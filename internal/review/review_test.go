@@ -118,7 +118,10 @@ func TestParseObjectRef(t *testing.T) {
 	r, err := ParseObjectRef("Gateway.gateway.networking.k8s.io/istio-egress-ambient/egress-waypoint")
 	require.NoError(t, err)
 	assert.Equal(t, ObjectRef{Kind: "Gateway", Group: "gateway.networking.k8s.io", Namespace: "istio-egress-ambient", Name: "egress-waypoint"}, r)
-	for _, bad := range []string{"Gateway/x", "a/b/c/d", "/ns/name", "Kind//name"} {
+	r, err = ParseObjectRef("Namespace/istio-egress-ambient") // cluster-scoped
+	require.NoError(t, err)
+	assert.Equal(t, ObjectRef{Kind: "Namespace", Name: "istio-egress-ambient"}, r)
+	for _, bad := range []string{"Gateway/", "/x", "Gateway", "a/b/c/d", "/ns/name", "Kind//name"} {
 		_, err := ParseObjectRef(bad)
 		assert.Error(t, err, bad)
 	}
