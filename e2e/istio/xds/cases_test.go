@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,18 +27,12 @@ type tcase struct {
 
 	istio []obj // objects of the Istio and Gateway API kinds in the output
 
-	// uncovered lists the identities a host policy leaves without access
-	// to a host:port (from the results: the oracle does not model host
-	// policies' http rules, only who they leave out).
-	uncovered []uncovered
+	// rejected: the Packages the oracle rejects (key ns/name -> why);
+	// runFailed: the functionConfig is invalid, so nothing is generated.
+	rejected  map[string]string
+	runFailed bool
+	cfgErr    error
 }
-
-type uncovered struct{ id, hostPort string }
-
-var (
-	rejectedRe  = regexp.MustCompile(`Package ([a-z0-9.-]+/[a-z0-9.-]+) .*(is rejected|the Package is rejected)`)
-	uncoveredRe = regexp.MustCompile(`^functionConfig: (principal|namespace) (\S+) .*is granted ([^\s:]+):(\d+) by `)
-)
 
 type obj = map[string]any
 
@@ -51,6 +44,7 @@ type config struct {
 	gatewayPorts               []int
 	trustDomain, clusterDomain string
 	sidecarScope               string
+	policies                   map[string]*hostPolicy // host policies (spec.hosts) by host
 }
 
 func defaultConfig() config {
@@ -157,8 +151,9 @@ var meshGroups = map[string]bool{
 
 // loadCase reads one case directory. expected.yaml is the function's output
 // (the whole stream for golden cases, the generated objects for reference
-// cases); input.yaml the input; config.yaml the functionConfig; results.yaml
-// the results, from which the Packages the function rejected are known.
+// cases); input.yaml the input; config.yaml the functionConfig. The results
+// are not read: which Packages are rejected, and what a host policy leaves
+// uncovered, the oracle derives from the input itself.
 func loadCase(dir string) (*tcase, error) {
 	c := &tcase{name: filepath.Base(dir), dir: dir, cfg: defaultConfig()}
 	in, err := readDocs(filepath.Join(dir, "input.yaml"))
@@ -176,61 +171,22 @@ func loadCase(dir string) (*tcase, error) {
 		}
 		for _, d := range docs {
 			if err := c.cfg.apply(d); err != nil {
-				return nil, fmt.Errorf("%s/config.yaml: %w", dir, err)
+				c.cfgErr = err // an invalid functionConfig: the run generates nothing
 			}
 		}
 	}
-	rejected := map[string]bool{}
-	runFailed := false
-	if _, err := os.Stat(filepath.Join(dir, "results.yaml")); err == nil {
-		b, err := os.ReadFile(filepath.Join(dir, "results.yaml"))
-		if err != nil {
-			return nil, err
-		}
-		var results []obj
-		if err := yaml.Unmarshal(b, &results); err != nil {
-			return nil, fmt.Errorf("%s/results.yaml: %w", dir, err)
-		}
-		for _, r := range results {
-			// Host policies (config hosts[]): an identity no http rule covers
-			// gets no access on that port (warning host-policy-uncovered).
-			if str(r, "tags", "code") == "host-policy-uncovered" {
-				if m := uncoveredRe.FindStringSubmatch(str(r, "message")); m != nil {
-					id := "principal " + m[2]
-					if m[1] == "namespace" {
-						id = "namespace " + m[2]
-					}
-					c.uncovered = append(c.uncovered, uncovered{id, m[3] + ":" + m[4]})
-				}
-			}
-			if str(r, "severity") != "error" {
-				continue
-			}
-			// A config-level error that rejects a Package names it in the message.
-			if m := rejectedRe.FindStringSubmatch(str(r, "message")); m != nil && str(r, "resourceRef", "kind") != "Package" {
-				rejected[m[1]] = true
-			}
-			if str(r, "resourceRef", "kind") == "Package" {
-				rejected[str(r, "resourceRef", "namespace")+"/"+str(r, "resourceRef", "name")] = true
-				continue
-			}
-			switch str(r, "tags", "code") {
-			case "config-invalid", "config-unknown-key", "input-invalid":
-				runFailed = true
-			}
-		}
-	}
+	c.runFailed = c.cfgErr != nil
+	var pkgs []obj
 	for _, o := range in {
 		switch {
 		case str(o, "kind") == "Package" && group(o) == "uds.dev":
-			key := str(o, "metadata", "namespace") + "/" + str(o, "metadata", "name")
-			if runFailed || rejected[key] || get(o, "metadata", "deletionTimestamp") != nil {
-				continue
-			}
-			c.packages = append(c.packages, readPackage(o, c.cfg))
+			pkgs = append(pkgs, o)
 		case str(o, "kind") == "Service" && str(o, "apiVersion") == "v1":
 			c.services = append(c.services, o)
 		}
+	}
+	if !c.runFailed {
+		c.packages, c.rejected = acceptPackages(pkgs, c.cfg)
 	}
 	for _, o := range out {
 		if meshGroups[group(o)] {
@@ -242,9 +198,11 @@ func loadCase(dir string) (*tcase, error) {
 
 func (c *config) apply(d obj) error {
 	var kv map[string]any
+	typed := false
 	switch str(d, "kind") {
 	case "EgressConfig":
 		kv, _ = d["spec"].(obj)
+		typed = true
 	case "ConfigMap":
 		kv = map[string]any{}
 		for k, v := range strMap(d["data"]) {
@@ -252,6 +210,11 @@ func (c *config) apply(d obj) error {
 		}
 	default:
 		return fmt.Errorf("unknown functionConfig kind %q", str(d, "kind"))
+	}
+	if err := knownKeys(kv, "ambientNamespace", "waypointName", "waypointEnabled", "waypointConfigMap",
+		"gatewayNamespace", "gatewayService", "gatewaySelector", "gatewayPorts", "trustDomain", "clusterDomain",
+		"pathPrefix", "hosts", "profile", "namespaces", "expectedNamespaces", "stderr", "sidecarScope"); err != nil {
+		return err
 	}
 	for k, v := range kv {
 		s := fmt.Sprint(v)
@@ -295,6 +258,18 @@ func (c *config) apply(d obj) error {
 			c.clusterDomain = s
 		case "sidecarScope":
 			c.sidecarScope = s
+		case "hosts":
+			if !typed {
+				return fmt.Errorf("hosts in a ConfigMap")
+			}
+			pols, err := parseHostPolicies(v)
+			if err != nil {
+				return err
+			}
+			c.policies = map[string]*hostPolicy{}
+			for _, hp := range pols {
+				c.policies[hp.host] = hp
+			}
 		}
 	}
 	return nil

@@ -1,6 +1,8 @@
 package xds
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -15,6 +17,17 @@ type mutation struct {
 	object string
 	apply  func(o obj) (obj, bool) // nil object: drop it; false: the mutation did not apply
 }
+
+// pendingMutations: mutations the render on main does not give something to
+// act on yet (the render side of the issue is in flight). Such a mutation is
+// skipped with its reason when it does not apply or is not caught; remove the
+// entry when the render lands.
+var pendingMutations = map[string]string{
+	"drop subjectAltNames from the TLS-originating DestinationRule": "issue 19 item 3 (render side): main's DestinationRule has no subjectAltNames to drop",
+}
+
+// mutationRow is one line of the mutation table.
+type mutationRow struct{ name, caughtBy string }
 
 func drop(obj) (obj, bool) { return nil, true }
 
@@ -50,16 +63,66 @@ var mutations = []mutation{
 	{"drop the use-waypoint label", "reference/03-ambient-shared-host-ports",
 		"ServiceEntry", "ambient-se-registry-acme-corp-io",
 		func(o obj) (obj, bool) { return del(o, "metadata", "labels", "istio.io/use-waypoint") }},
+	// Issue 19: the L7 and TLS controls of host policies.
+	{"drop the methods and paths of an L7 rule", "golden/ambient-hostpolicy-seed-httpbin",
+		"AuthorizationPolicy", "ambient-ap-httpbin-org",
+		func(o obj) (obj, bool) {
+			if _, ok := del(o, "spec", "rules", 0, "to", 0, "operation", "methods"); !ok {
+				return o, false
+			}
+			return del(o, "spec", "rules", 0, "to", 0, "operation", "paths")
+		}},
+	{"wrong ServiceEntry targetPort", "golden/ambient-hostpolicy-seed-httpbin",
+		"ServiceEntry", "ambient-se-httpbin-org",
+		func(o obj) (obj, bool) { return set(o, 8443, "spec", "ports", 0, "targetPort") }},
+	{"drop the VirtualService header operations", "golden/ambient-hostpolicy-seed-httpbin",
+		"VirtualService", "ambient-vs-httpbin-org",
+		func(o obj) (obj, bool) { return del(o, "spec", "http", 0, "headers") }},
+	{"drop the TLS-originating DestinationRule", "golden/ambient-hostpolicy-seed-httpbin",
+		"DestinationRule", "ambient-dr-httpbin-org", drop},
+	{"drop subjectAltNames from the TLS-originating DestinationRule", "golden/ambient-hostpolicy-seed-httpbin",
+		"DestinationRule", "ambient-dr-httpbin-org",
+		func(o obj) (obj, bool) {
+			return del(o, "spec", "trafficPolicy", "portLevelSettings", 0, "tls", "subjectAltNames")
+		}},
+	{"merge two from sources into one (principals AND namespaces)", "golden/ambient-sa-vs-namespace",
+		"AuthorizationPolicy", "ambient-ap-api-stripe-com",
+		func(o obj) (obj, bool) {
+			rules, _ := get(o, "spec", "rules").([]any)
+			if len(rules) == 0 {
+				return o, false
+			}
+			from, ok := get(rules[0], "from").([]any)
+			if !ok || len(from) != 2 {
+				return o, false
+			}
+			merged := obj{}
+			for _, f := range from {
+				for k, v := range get(f, "source").(obj) {
+					merged[k] = v
+				}
+			}
+			return set(o, []any{obj{"source": merged}}, "spec", "rules", 0, "from")
+		}},
 }
 
 // TestMutations: each mutation of a case's output must make the check fail.
+// It prints the mutation table (mutation -> the checks that caught it) and,
+// when XDS_MUTATION_TABLE names a file, writes it there as Markdown.
 func TestMutations(t *testing.T) {
 	cases := map[string]*tcase{}
 	for _, c := range loadCases(t) {
 		cases[c.name] = c
 	}
+	var table []mutationRow
 	for _, m := range mutations {
+		caught := "NOT CAUGHT"
+		pendingWhy := pendingMutations[m.name]
 		t.Run(m.name, func(t *testing.T) {
+			pending := func(why string) {
+				caught = "pending: " + pendingWhy
+				t.Skipf("PENDING (%s): %s", pendingWhy, why)
+			}
 			c := cases[m.cases]
 			if c == nil {
 				t.Fatalf("no case %s", m.cases)
@@ -70,6 +133,9 @@ func TestMutations(t *testing.T) {
 				if str(o, "kind") == m.kind && str(o, "metadata", "name") == m.object {
 					mo, ok := m.apply(deepCopy(o).(obj))
 					if !ok {
+						if pendingWhy != "" {
+							pending("the mutation does not apply")
+						}
 						t.Fatalf("the mutation does not apply to %s %s", m.kind, m.object)
 					}
 					applied = true
@@ -81,15 +147,38 @@ func TestMutations(t *testing.T) {
 				objs = append(objs, o)
 			}
 			if !applied {
+				if pendingWhy != "" {
+					pending("no such object")
+				}
 				t.Fatalf("%s has no %s %s", m.cases, m.kind, m.object)
 			}
 			// The unmutated output passes (TestCases); the mutated one must not.
 			r := check(t, c, objs)
 			if len(r.problems) == 0 {
+				if pendingWhy != "" {
+					pending("not caught")
+				}
 				t.Fatalf("the suite accepts the mutated output: its expectations do not cover %q\n%s", m.name, describe(r))
 			}
-			t.Logf("caught (%d differences), first: %s", len(r.problems), r.problems[0])
+			checks := map[string]bool{}
+			for _, p := range r.problems {
+				checks[checkOf(p)] = true
+			}
+			caught = strings.Join(sortedKeys(checks), ", ")
+			t.Logf("caught by %s (%d differences), first: %s", caught, len(r.problems), r.problems[0])
 		})
+		table = append(table, mutationRow{m.name + " (" + m.cases + ")", caught})
+	}
+	var b strings.Builder
+	b.WriteString("| mutation (case) | caught by |\n|---|---|\n")
+	for _, r := range table {
+		fmt.Fprintf(&b, "| %s | %s |\n", r.name, r.caughtBy)
+	}
+	t.Logf("mutation table:\n%s", b.String())
+	if f := os.Getenv("XDS_MUTATION_TABLE"); f != "" {
+		if err := os.WriteFile(f, []byte(b.String()), 0o644); err != nil {
+			t.Error(err)
+		}
 	}
 }
 
@@ -145,15 +234,33 @@ func set(o obj, v any, path ...any) (obj, bool) {
 	return o, false
 }
 
-// del removes the map key at path; it must exist.
-func del(o obj, path ...string) (obj, bool) {
-	m, ok := get(o, path[:len(path)-1]...).(obj)
+// del removes the map key at path (map keys and list indexes); it must exist.
+func del(o obj, path ...any) (obj, bool) {
+	var cur any = o
+	for _, p := range path[:len(path)-1] {
+		switch k := p.(type) {
+		case string:
+			m, ok := cur.(obj)
+			if !ok {
+				return o, false
+			}
+			cur = m[k]
+		case int:
+			l, ok := cur.([]any)
+			if !ok || k >= len(l) {
+				return o, false
+			}
+			cur = l[k]
+		}
+	}
+	m, ok := cur.(obj)
+	last, _ := path[len(path)-1].(string)
 	if !ok {
 		return o, false
 	}
-	if _, ok := m[path[len(path)-1]]; !ok {
+	if _, ok := m[last]; !ok {
 		return o, false
 	}
-	delete(m, path[len(path)-1])
+	delete(m, last)
 	return o, true
 }
