@@ -15,6 +15,7 @@ import (
 	internalupstream "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/internal_upstream/v3"
 	rawbuffer "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/raw_buffer/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+	matcher "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"istio.io/istio/pilot/test/xdstest"
@@ -580,17 +581,18 @@ func validation(ctx *tlsv3.CommonTlsContext) (string, []string) {
 		ca = f
 	}
 	var sans []string
-	for _, m := range vc.GetMatchTypedSubjectAltNames() {
-		sm := m.GetMatcher()
-		switch {
-		case sm.GetExact() != "" && !sm.GetIgnoreCase():
+	san := func(kind string, sm *matcher.StringMatcher) {
+		if sm.GetExact() != "" && !sm.GetIgnoreCase() {
 			sans = append(sans, "exact "+sm.GetExact())
-		default:
-			sans = append(sans, "other "+sm.String())
+		} else {
+			sans = append(sans, "other "+kind+" "+sm.String())
 		}
 	}
-	for _, sm := range vc.GetMatchSubjectAltNames() { //nolint:staticcheck // deprecated field, still honoured by Envoy
-		sans = append(sans, "other "+sm.String())
+	for _, m := range vc.GetMatchTypedSubjectAltNames() {
+		san(m.GetSanType().String(), m.GetMatcher())
+	}
+	for _, sm := range vc.GetMatchSubjectAltNames() { //nolint:staticcheck // deprecated, still honoured by Envoy (any SAN type)
+		san("any", sm)
 	}
 	sort.Strings(sans)
 	return ca, sans

@@ -39,9 +39,7 @@ type report struct {
 // meet yet (the render side of the same issue is in flight). Their problems
 // are logged as PENDING instead of failing; remove an entry when the render
 // lands, and the check becomes binding.
-var pendingChecks = map[string]string{
-	"ambient upstream-tls-san": "issue 19 item 3 (render side): host-policy DestinationRules get subjectAltNames",
-}
+var pendingChecks = map[string]string{}
 
 // checkOf names the check a problem comes from: "sidecar", "ambient rbac", ...
 func checkOf(problem string) string {
