@@ -600,6 +600,8 @@ func validation(ctx *tlsv3.CommonTlsContext) (string, []string) {
 
 // checkRouteHeaders compares the request header operations of the chain's
 // routes (route configuration, virtual host and route levels) with the policy's.
+//
+//nolint:staticcheck // the deprecated append field is still honoured by Envoy (it wins over append_action)
 func checkRouteHeaders(ops *headerOps, rc *route.RouteConfiguration, bad func(f string, a ...any)) {
 	want := map[string]bool{}
 	if ops != nil {
