@@ -180,6 +180,8 @@ func isGenerated(item *yaml.Node) bool {
 }
 
 func isPackage(item *yaml.Node) bool {
+	// Not kinds.GroupOf: "uds.dev" without a version is still a Package
+	// (one with an unsupported apiVersion, an error), never pass-through.
 	group, _, _ := strings.Cut(text(item, "apiVersion"), "/")
 	return group == schemas.PackageGroup && text(item, "kind") == schemas.PackageKind
 }
@@ -188,7 +190,7 @@ func isPackage(item *yaml.Node) bool {
 // gateway Service's ports, and hosts other Istio objects already claim.
 func observe(env *plan.Environment, item *yaml.Node, s schemas.Settings) {
 	apiVersion, kind := text(item, "apiVersion"), text(item, "kind")
-	group, _, _ := strings.Cut(apiVersion, "/")
+	group := kinds.GroupOf(apiVersion)
 	ns, name := text(item, "metadata", "namespace"), text(item, "metadata", "name")
 	switch {
 	case apiVersion == "v1" && kind == "Service" && ns == s.GatewayNamespace && name == s.GatewayService:

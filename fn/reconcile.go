@@ -2,7 +2,6 @@ package fn
 
 import (
 	"fmt"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -49,20 +48,11 @@ func (k objectID) String() string {
 }
 
 func keyOf(item *yaml.Node) objectID {
-	return objectID{groupOf(text(item, "apiVersion")), text(item, "kind"), text(item, "metadata", "namespace"), text(item, "metadata", "name")}
+	return objectID{kinds.GroupOf(text(item, "apiVersion")), text(item, "kind"), text(item, "metadata", "namespace"), text(item, "metadata", "name")}
 }
 
 func keyOfObject(o *render.Object) objectID {
-	return objectID{groupOf(o.APIVersion), o.Kind, o.Metadata.Namespace, o.Metadata.Name}
-}
-
-// groupOf is the API group of an apiVersion ("" for the core group, "v1").
-func groupOf(apiVersion string) string {
-	group, _, found := strings.Cut(apiVersion, "/")
-	if !found {
-		return ""
-	}
-	return group
+	return objectID{kinds.GroupOf(o.APIVersion), o.Kind, o.Metadata.Namespace, o.Metadata.Name}
 }
 
 // foreignManaged says why an object carrying the managed-by label is not

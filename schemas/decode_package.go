@@ -278,7 +278,7 @@ func hasValue(fields []field, key string) bool {
 // uds: uds.io). It returns the message and the field to fix ("" when the
 // object is not close).
 func NearPackage(apiVersion, kind string) (message, field string) {
-	group, _, _ := strings.Cut(apiVersion, "/")
+	group, _, _ := strings.Cut(apiVersion, "/") // "uds.dev" without a version is near too
 	first, _, _ := strings.Cut(group, ".")
 	groupNear := group == PackageGroup || closeTo(group, PackageGroup) || strings.EqualFold(first, "uds")
 	kindNear := kind == PackageKind || closeTo(kind, PackageKind)

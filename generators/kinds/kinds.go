@@ -51,14 +51,22 @@ var (
 // All is the registry: every kind the function generates.
 var All = []Kind{ServiceEntry, IstioGateway, VirtualService, DestinationRule, Sidecar, AuthorizationPolicy, WaypointGateway, Namespace}
 
+// GroupOf is the API group of an apiVersion: "networking.istio.io" of
+// "networking.istio.io/v1", "" (the core group) of "v1". The one place
+// the module parses an apiVersion.
+func GroupOf(apiVersion string) string {
+	group, _, found := strings.Cut(apiVersion, "/")
+	if !found {
+		return ""
+	}
+	return group
+}
+
 // Lookup returns the registered kind of an object by the group of its
 // apiVersion and its kind (any version: an object written by an older
 // release under another version is still recognised).
 func Lookup(apiVersion, kind string) (Kind, bool) {
-	group, _, _ := strings.Cut(apiVersion, "/")
-	if !strings.Contains(apiVersion, "/") {
-		group = "" // the core group: "v1"
-	}
+	group := GroupOf(apiVersion)
 	for _, k := range All {
 		if k.Group == group && k.Kind == kind {
 			return k, true

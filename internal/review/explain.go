@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/uds-egress-fn/uds-egress-fn/fn"
+	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/plan"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
@@ -34,7 +35,7 @@ func ParseObjectRef(s string) (ObjectRef, error) {
 }
 
 func (r ObjectRef) matches(o *render.Object) bool {
-	group, _, _ := strings.Cut(o.APIVersion, "/")
+	group := kinds.GroupOf(o.APIVersion)
 	return strings.EqualFold(r.Kind, o.Kind) && (r.Group == "" || strings.EqualFold(r.Group, group)) &&
 		r.Namespace == o.Metadata.Namespace && r.Name == o.Metadata.Name
 }

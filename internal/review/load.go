@@ -14,10 +14,13 @@ import (
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+
+	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/krmio"
 )
 
-// MaxInputBytes bounds what one command reads, as the function does.
-const MaxInputBytes = 256 << 20
+// MaxInputBytes bounds what one command reads: the function's own cap.
+const MaxInputBytes = krmio.MaxInputBytes
 
 // Part is what one PATH holds: a whole ResourceList (left to the function's
 // own reader, which is faster and leaner than a full parse) or objects.
@@ -269,7 +272,7 @@ func configObjects(objs []*yaml.Node, path string) []string {
 }
 
 func isEgressConfig(n *yaml.Node) bool {
-	group, _, _ := strings.Cut(scalar(n, "apiVersion"), "/")
+	group := kinds.GroupOf(scalar(n, "apiVersion"))
 	return group == "fn.uds-egress.dev" && scalar(n, "kind") == "EgressConfig"
 }
 
