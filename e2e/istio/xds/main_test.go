@@ -33,5 +33,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if fnBinDir != "" {
+		_ = os.RemoveAll(fnBinDir)
+	}
+	os.Exit(code)
 }

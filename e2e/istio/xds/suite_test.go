@@ -109,11 +109,17 @@ func loadCases(t *testing.T) []*tcase {
 }
 
 // TestCases: for every reference and golden case, Istio's own control plane
-// must compute exactly the access the Packages ask for.
+// must compute exactly the access the Packages ask for, and in sidecar mode
+// exactly the grants `uds-egress-fn report` shows (report_test.go).
 func TestCases(t *testing.T) {
 	for _, c := range loadCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			r := check(t, c, c.istio)
+			// The function's report must show exactly the sidecar access Istio computes.
+			if rep := runReport(t, c); isSidecarCase(c, rep) {
+				r.problems = append(r.problems, compareReport(c, rep, r.table)...)
+				t.Logf("report: %d sidecar grants compared with Istio's table", len(rep.sidecarGrants()))
+			}
 			for _, p := range r.pending {
 				t.Logf("PENDING (%s): %s", pendingChecks[checkOf(p)], p)
 			}
