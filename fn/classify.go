@@ -190,7 +190,6 @@ func isPackage(item *yaml.Node) bool {
 // gateway Service's ports, and hosts other Istio objects already claim.
 func observe(env *plan.Environment, item *yaml.Node, s schemas.Settings) {
 	apiVersion, kind := text(item, "apiVersion"), text(item, "kind")
-	group := kinds.GroupOf(apiVersion)
 	ns, name := text(item, "metadata", "namespace"), text(item, "metadata", "name")
 	switch {
 	case apiVersion == "v1" && kind == "Service" && ns == s.GatewayNamespace && name == s.GatewayService:
@@ -203,7 +202,7 @@ func observe(env *plan.Environment, item *yaml.Node, s schemas.Settings) {
 				}
 			}
 		}
-	case group == "networking.istio.io" && kind == "Gateway":
+	case kinds.IstioGateway.Is(apiVersion, kind):
 		servers := lookup(item, "spec", "servers")
 		if servers == nil || servers.Kind != yaml.SequenceNode {
 			return
@@ -217,7 +216,7 @@ func observe(env *plan.Environment, item *yaml.Node, s schemas.Settings) {
 				addClaim(env, h, "Gateway "+ns+"/"+name)
 			}
 		}
-	case group == "networking.istio.io" && kind == "VirtualService":
+	case kinds.VirtualService.Is(apiVersion, kind):
 		for _, h := range scalars(lookup(item, "spec", "hosts")) {
 			addClaim(env, h, "VirtualService "+ns+"/"+name)
 		}

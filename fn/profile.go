@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/krmio"
@@ -38,7 +39,7 @@ type inputNamespace struct {
 
 // isNamespace reports whether item is a core v1 Namespace.
 func isNamespace(item *yaml.Node) bool {
-	return text(item, "apiVersion") == "v1" && text(item, "kind") == "Namespace"
+	return text(item, "apiVersion") == kinds.Namespace.APIVersion() && text(item, "kind") == kinds.Namespace.Kind
 }
 
 // observeNamespace records a Namespace of the input at output position pos.
@@ -139,7 +140,7 @@ func namespaceFindings(objs []render.Object, s schemas.Settings, f *fleetInfo) (
 	var findings []diag.Finding
 	for _, o := range objs {
 		in, found := f.namespaces[o.Metadata.Name]
-		if o.Kind != "Namespace" || !found {
+		if !kinds.Namespace.Is(o.APIVersion, o.Kind) || !found {
 			out = append(out, o)
 			continue
 		}

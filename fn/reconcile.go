@@ -42,10 +42,13 @@ type objectID struct {
 
 func (k objectID) String() string {
 	if k.Namespace == "" {
-		return k.Kind + " " + k.Name // cluster-scoped
+		return k.Kind + " " + k.Name // cluster-scoped (kinds.Kind.Namespaced false)
 	}
 	return fmt.Sprintf("%s %s/%s", k.Kind, k.Namespace, k.Name)
 }
+
+// is says whether the object is of kind k.
+func (k objectID) is(kind kinds.Kind) bool { return k.Group == kind.Group && k.Kind == kind.Kind }
 
 func keyOf(item *yaml.Node) objectID {
 	return objectID{kinds.GroupOf(text(item, "apiVersion")), text(item, "kind"), text(item, "metadata", "namespace"), text(item, "metadata", "name")}
@@ -59,18 +62,19 @@ func keyOfObject(o *render.Object) objectID {
 // one this function could have written ("" when it could have): it is
 // replaced only then.
 func foreignManaged(item *yaml.Node) string {
-	if _, ours := kinds.Lookup(text(item, "apiVersion"), text(item, "kind")); !ours {
+	k, ours := kinds.Lookup(text(item, "apiVersion"), text(item, "kind"))
+	if !ours {
 		return fmt.Sprintf("the function never writes a %s", text(item, "kind"))
 	}
-	switch keyOf(item).Kind {
-	case "AuthorizationPolicy":
+	switch k {
+	case kinds.AuthorizationPolicy:
 		if a := text(item, "spec", "action"); a != "ALLOW" {
 			if a == "" {
 				a = "no action"
 			}
 			return fmt.Sprintf("its action is %s; the function writes only ALLOW policies", a)
 		}
-	case "Sidecar":
+	case kinds.Sidecar:
 		if m := text(item, "spec", "outboundTrafficPolicy", "mode"); m != "REGISTRY_ONLY" {
 			if m == "" {
 				m = "not set"
@@ -95,7 +99,7 @@ func sidecarSelector(item *yaml.Node) schemas.Labels {
 
 func inputObject(item *yaml.Node, ref *diag.Ref) InputObject {
 	o := InputObject{Key: keyOf(item), Ref: ref}
-	if o.Key.Kind == "Sidecar" {
+	if o.Key.is(kinds.Sidecar) {
 		o.Selector = sidecarSelector(item)
 		o.Mode = text(item, "spec", "outboundTrafficPolicy", "mode")
 		o.RegistryOnly = o.Mode == "REGISTRY_ONLY"
@@ -134,7 +138,7 @@ func Reconcile(c Classified, objects []render.Object) []diag.Finding {
 				"this %s has the kind, namespace and name of the %s the function generates; kubectl apply would keep only one of them, and which one decides who may leave the mesh: rename or remove this object (or label it app.kubernetes.io/managed-by: uds-egress-fn if it is an earlier output)", o.Key, o.Key))
 			continue
 		}
-		if o.Key.Kind == "Sidecar" {
+		if o.Key.is(kinds.Sidecar) {
 			out = append(out, sidecarOverlaps(o, objects)...)
 		}
 	}
@@ -156,7 +160,7 @@ func sidecarOverlaps(in InputObject, objects []render.Object) []diag.Finding {
 	var out []diag.Finding
 	for i := range objects {
 		g := &objects[i]
-		if g.Kind != "Sidecar" || g.Metadata.Namespace != in.Key.Namespace {
+		if !kinds.Sidecar.Is(g.APIVersion, g.Kind) || g.Metadata.Namespace != in.Key.Namespace {
 			continue
 		}
 		spec, ok := g.Spec.(render.SidecarSpec)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/plan"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
@@ -139,7 +140,7 @@ func (z *sizer) attribute(o *render.Object, size int) attribution {
 	key := o.Metadata.Namespace + "/" + o.Metadata.Name
 	var parts []part
 	switch {
-	case o.Kind == "AuthorizationPolicy" && z.policies[key] != nil:
+	case kinds.AuthorizationPolicy.Is(o.APIVersion, o.Kind) && z.policies[key] != nil:
 		for _, r := range z.policies[key].Rules {
 			// the rule itself: its port, asked for by the entries naming
 			// the host (participants join the ports that exist)
@@ -155,7 +156,7 @@ func (z *sizer) attribute(o *render.Object, size int) attribution {
 				parts = append(parts, part{bytes: len(id) + 3, by: z.sources(a.Sources, true)})
 			}
 		}
-	case o.Kind == "ServiceEntry" && z.serviceEntries[key] != nil:
+	case kinds.ServiceEntry.Is(o.APIVersion, o.Kind) && z.serviceEntries[key] != nil:
 		for _, r := range z.serviceEntries[key].Rules {
 			var srcs []plan.Source
 			for _, a := range r.Access {
@@ -235,7 +236,7 @@ func oversized(objs []render.Object, admitted []schemas.Subject, p plan.Plan, s 
 		if len(b) <= MaxObjectBytes {
 			continue
 		}
-		if o.Kind == "Gateway" && strings.HasPrefix(o.APIVersion, "gateway.networking.k8s.io/") {
+		if kinds.WaypointGateway.Is(o.APIVersion, o.Kind) {
 			run = append(run, diag.New(diag.ObjectTooLarge, nil, "",
 				"the waypoint Gateway %s/%s would be %d bytes, more than the %d the function writes, because it lists each of its %d ambient Packages in a uds.dev/user-* annotation: render the fleet in parts, or set waypointEnabled: false when the waypoint is deployed elsewhere",
 				o.Metadata.Namespace, o.Metadata.Name, len(b), MaxObjectBytes, len(o.Metadata.Annotations)))

@@ -19,7 +19,31 @@ type Kind struct {
 	// NoProto says, for a kind istio.io/api has no type for, where its spec
 	// is checked instead. Exactly one of Proto and NoProto is set.
 	NoProto string
+	// Namespaced says the object lives in a namespace; a cluster-scoped
+	// object (Namespace) is addressed by its name alone.
+	Namespaced bool
+	// NameLimit is the longest name the kind accepts: DNSSubdomain for most,
+	// DNSLabel where the name must be a DNS-1123 label (an Istio Gateway,
+	// which VirtualServices name in spec.gateways and istiod rejects when
+	// longer, "invalid gateway name"; a Namespace).
+	NameLimit int
 }
+
+// The name length limits of Kubernetes: a DNS-1123 subdomain and label.
+const (
+	DNSSubdomain = 253
+	DNSLabel     = 63
+)
+
+// Is says whether an object of apiVersion and kind is of this kind (by
+// group, any version).
+func (k Kind) Is(apiVersion, kind string) bool {
+	return k.Kind == kind && k.Group == GroupOf(apiVersion)
+}
+
+// ScopeKey is "group/Kind": with a namespace, where the kind's names must
+// be unique.
+func (k Kind) ScopeKey() string { return k.Group + "/" + k.Kind }
 
 // APIVersion is group/version, or the version alone for the core group.
 func (k Kind) APIVersion() string {
@@ -34,18 +58,20 @@ func (k Kind) APIVersion() string {
 // managed-by label are replaced on the next run, and the tests decode every
 // emitted object strictly by its entry.
 var (
-	ServiceEntry        = Kind{Group: "networking.istio.io", Version: "v1", Kind: "ServiceEntry", Proto: "istio.networking.v1alpha3.ServiceEntry"}
-	IstioGateway        = Kind{Group: "networking.istio.io", Version: "v1", Kind: "Gateway", Proto: "istio.networking.v1alpha3.Gateway"}
-	VirtualService      = Kind{Group: "networking.istio.io", Version: "v1", Kind: "VirtualService", Proto: "istio.networking.v1alpha3.VirtualService"}
-	DestinationRule     = Kind{Group: "networking.istio.io", Version: "v1", Kind: "DestinationRule", Proto: "istio.networking.v1alpha3.DestinationRule"}
-	Sidecar             = Kind{Group: "networking.istio.io", Version: "v1", Kind: "Sidecar", Proto: "istio.networking.v1alpha3.Sidecar"}
-	AuthorizationPolicy = Kind{Group: "security.istio.io", Version: "v1", Kind: "AuthorizationPolicy", Proto: "istio.security.v1beta1.AuthorizationPolicy"}
+	ServiceEntry        = Kind{Group: "networking.istio.io", Version: "v1", Kind: "ServiceEntry", Proto: "istio.networking.v1alpha3.ServiceEntry", Namespaced: true, NameLimit: DNSSubdomain}
+	IstioGateway        = Kind{Group: "networking.istio.io", Version: "v1", Kind: "Gateway", Proto: "istio.networking.v1alpha3.Gateway", Namespaced: true, NameLimit: DNSLabel}
+	VirtualService      = Kind{Group: "networking.istio.io", Version: "v1", Kind: "VirtualService", Proto: "istio.networking.v1alpha3.VirtualService", Namespaced: true, NameLimit: DNSSubdomain}
+	DestinationRule     = Kind{Group: "networking.istio.io", Version: "v1", Kind: "DestinationRule", Proto: "istio.networking.v1alpha3.DestinationRule", Namespaced: true, NameLimit: DNSSubdomain}
+	Sidecar             = Kind{Group: "networking.istio.io", Version: "v1", Kind: "Sidecar", Proto: "istio.networking.v1alpha3.Sidecar", Namespaced: true, NameLimit: DNSSubdomain}
+	AuthorizationPolicy = Kind{Group: "security.istio.io", Version: "v1", Kind: "AuthorizationPolicy", Proto: "istio.security.v1beta1.AuthorizationPolicy", Namespaced: true, NameLimit: DNSSubdomain}
 	WaypointGateway     = Kind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "Gateway",
-		NoProto: "a Gateway API type, not in istio.io/api: make e2e-istio checks it against the Gateway API CRD schema"}
+		NoProto:    "a Gateway API type, not in istio.io/api: make e2e-istio checks it against the Gateway API CRD schema",
+		Namespaced: true, NameLimit: DNSSubdomain}
 	// Namespace: the egress Namespaces of the istio profile. A Namespace
 	// without the managed-by label (the user's) is never replaced.
 	Namespace = Kind{Group: "", Version: "v1", Kind: "Namespace",
-		NoProto: "core v1, not in istio.io/api: make e2e-istio decodes it strictly into k8s.io/api core/v1 Namespace and applies the cluster-scoped ObjectMeta rules"}
+		NoProto:    "core v1, not in istio.io/api: make e2e-istio decodes it strictly into k8s.io/api core/v1 Namespace and applies the cluster-scoped ObjectMeta rules",
+		Namespaced: false, NameLimit: DNSLabel}
 )
 
 // All is the registry: every kind the function generates.

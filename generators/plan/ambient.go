@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/naming"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
@@ -193,8 +194,8 @@ func (b *ambientBuilder) finish() (AmbientPlan, []diag.Finding) {
 		return l
 	}
 	ns := b.settings.AmbientNamespace
-	seNames := b.names.In(naming.Scope{Namespace: ns, Kind: kindServiceEntry}, naming.MaxNameLength)
-	apNames := b.names.In(naming.Scope{Namespace: ns, Kind: kindPolicy}, naming.MaxNameLength)
+	seNames := namesOf(b.names, ns, kinds.ServiceEntry)
+	apNames := namesOf(b.names, ns, kinds.AuthorizationPolicy)
 	for _, h := range b.plan.Hosts {
 		ports := make([]int, 0, len(h.owners))
 		for port := range h.owners {

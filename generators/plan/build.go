@@ -3,6 +3,7 @@ package plan
 import (
 	"slices"
 
+	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/naming"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
@@ -34,16 +35,11 @@ func Build(in Input) (Plan, []diag.Finding) {
 	return p, slices.Concat(policyFindings, ambFindings, sideFindings, shortenedKeys(in.Packages, p))
 }
 
-// The kinds the plan names objects of, as "group/Kind": each is a naming
-// scope together with the namespace the object lives in.
-const (
-	kindServiceEntry    = "networking.istio.io/ServiceEntry"
-	kindPolicy          = "security.istio.io/AuthorizationPolicy"
-	kindGateway         = "networking.istio.io/Gateway"
-	kindVirtualService  = "networking.istio.io/VirtualService"
-	kindSidecar         = "networking.istio.io/Sidecar"
-	kindDestinationRule = "networking.istio.io/DestinationRule"
-)
+// namesOf is the naming registry of a kind's objects in namespace ns: its
+// scope and name length limit come from the kind's registry entry.
+func namesOf(names *naming.Names, ns string, k kinds.Kind) *naming.Registry {
+	return names.In(naming.Scope{Namespace: ns, Kind: k.ScopeKey()}, k.NameLimit)
+}
 
 // shortenedKeys warns once per Package whose uds.dev/user-* annotation key
 // had to be shortened.

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
-	"github.com/uds-egress-fn/uds-egress-fn/internal/naming"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
@@ -126,7 +126,7 @@ func (b *ambientBuilder) applyPolicy(h *AmbientHost, p *policyState) {
 		} else {
 			h.Ports[i].TargetPort = o.TargetPort
 			h.Origination = o
-			drNames := b.names.In(naming.Scope{Namespace: b.settings.AmbientNamespace, Kind: kindDestinationRule}, naming.MaxNameLength)
+			drNames := namesOf(b.names, b.settings.AmbientNamespace, kinds.DestinationRule)
 			h.DestinationRuleName = b.claim(drNames, "ambient-dr-", h)
 		}
 	}
@@ -151,7 +151,7 @@ func (b *ambientBuilder) applyPolicy(h *AmbientHost, p *policyState) {
 	}
 	if !p.RequestHeaders.Empty() {
 		h.Headers = p.RequestHeaders
-		vsNames := b.names.In(naming.Scope{Namespace: b.settings.AmbientNamespace, Kind: kindVirtualService}, naming.MaxNameLength)
+		vsNames := namesOf(b.names, b.settings.AmbientNamespace, kinds.VirtualService)
 		h.VirtualServiceName = b.claim(vsNames, "ambient-vs-", h)
 	}
 	if len(p.HTTP) == 0 {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/naming"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
@@ -136,8 +137,8 @@ func (b *sidecarBuilder) add(a schemas.Subject) {
 	selectors := map[string]bool{}
 	selIDs := map[int]string{} // allow entry index -> its selector's Identity
 	ns := pkg.ID.Namespace
-	seNames := b.names.In(naming.Scope{Namespace: ns, Kind: kindServiceEntry}, naming.MaxNameLength)
-	scNames := b.names.In(naming.Scope{Namespace: ns, Kind: kindSidecar}, naming.MaxNameLength)
+	seNames := namesOf(b.names, ns, kinds.ServiceEntry)
+	scNames := namesOf(b.names, ns, kinds.Sidecar)
 	owner := "package " + pkg.ID.String() + " "
 	warned := map[string]bool{}
 	for i := range reqs {
@@ -296,9 +297,9 @@ func joinInts(ports []int) string {
 
 func (b *sidecarBuilder) finish() (SidecarPlan, []diag.Finding) {
 	ns := b.settings.GatewayNamespace
-	gw := b.names.In(naming.Scope{Namespace: ns, Kind: kindGateway}, naming.MaxLabelLength)
-	vs := b.names.In(naming.Scope{Namespace: ns, Kind: kindVirtualService}, naming.MaxNameLength)
-	se := b.names.In(naming.Scope{Namespace: ns, Kind: kindServiceEntry}, naming.MaxNameLength)
+	gw := namesOf(b.names, ns, kinds.IstioGateway)
+	vs := namesOf(b.names, ns, kinds.VirtualService)
+	se := namesOf(b.names, ns, kinds.ServiceEntry)
 	for _, h := range b.plan.Hosts {
 		path := h.first.path + ".remoteHost"
 		owner := "gateway host " + h.Host

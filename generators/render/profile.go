@@ -64,7 +64,7 @@ func Namespaces(objs []Object, s schemas.Settings) []string {
 	var out []string
 	for _, o := range objs {
 		ns := o.Metadata.Namespace
-		if o.Kind != "Namespace" && (ns == s.AmbientNamespace || ns == s.GatewayNamespace) && !slices.Contains(out, ns) {
+		if !kinds.Namespace.Is(o.APIVersion, o.Kind) && (ns == s.AmbientNamespace || ns == s.GatewayNamespace) && !slices.Contains(out, ns) {
 			out = append(out, ns)
 		}
 	}

@@ -10,9 +10,6 @@ import (
 	"strings"
 )
 
-// MaxNameLength is the longest name Kubernetes accepts for these objects.
-const MaxNameLength = 253
-
 // Sanitize is the UDS formula (sanitizeResourceName): lower-case, every run
 // of characters outside [a-z0-9] becomes "-", cut to 250, then strip leading
 // and trailing characters that are not letters.
@@ -67,9 +64,9 @@ func WithHash(name, key string, limit int) string {
 	return name + "-" + suffix
 }
 
-// MaxLabelLength is the longest DNS-1123 label. Istio requires Gateway
-// names to be labels: VirtualServices refer to them in spec.gateways, and
-// istiod rejects a longer name ("invalid gateway name").
+// MaxLabelLength is the longest DNS-1123 label: the name part of a
+// qualified annotation key. The name length limit of each generated kind
+// is in its registry entry (kinds.Kind.NameLimit).
 const MaxLabelLength = 63
 
 // Scope is where object names must be unique: one kind of one API group in
@@ -114,7 +111,7 @@ type Registry struct {
 }
 
 // NewRegistry returns an empty registry for names of at most limit
-// characters (MaxNameLength for most kinds).
+// characters (the kind's kinds.Kind.NameLimit).
 func NewRegistry(limit int) *Registry {
 	return &Registry{limit: limit, owner: map[string]string{}}
 }
@@ -155,8 +152,8 @@ func (r *Registry) free(name, owner string) bool {
 // and suffixed with a hash (shortened=true).
 func AnnotationKey(pkg, namespace string) (key string, shortened bool) {
 	name := "user-" + pkg + "-" + namespace
-	if len(name) <= 63 {
+	if len(name) <= MaxLabelLength {
 		return "uds.dev/" + name, false
 	}
-	return "uds.dev/" + WithHash(name, pkg+"/"+namespace, 63), true
+	return "uds.dev/" + WithHash(name, pkg+"/"+namespace, MaxLabelLength), true
 }

@@ -11,6 +11,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
+// maxNameLength is a DNS-1123 subdomain, the limit of most generated kinds
+// (kinds.DNSSubdomain; naming does not import the registry).
+const maxNameLength = 253
+
 func TestSanitize(t *testing.T) {
 	cases := map[string]struct{ in, want string }{
 		"host":                {"ambient-se-httpbin.org", "ambient-se-httpbin-org"},
@@ -35,7 +39,7 @@ func TestSanitizeCutsTo250BeforeStripping(t *testing.T) {
 }
 
 func TestRegistryFirstKeepsPlainName(t *testing.T) {
-	r := NewRegistry(MaxNameLength)
+	r := NewRegistry(maxNameLength)
 	n1, h1 := r.Claim("ambient-se-a-b-com", "a.b.com")
 	n2, h2 := r.Claim("ambient-se-a-b-com", "a-b.com")
 	n3, h3 := r.Claim("ambient-se-a-b-com", "a.b.com")
@@ -49,10 +53,10 @@ func TestRegistryFirstKeepsPlainName(t *testing.T) {
 
 func TestWithHashStaysWithinLimit(t *testing.T) {
 	long := strings.Repeat("x", 250)
-	name := WithHash(long, "k", MaxNameLength)
-	assert.Len(t, name, MaxNameLength)
+	name := WithHash(long, "k", maxNameLength)
+	assert.Len(t, name, maxNameLength)
 	assert.Empty(t, validation.IsDNS1123Subdomain(name))
-	assert.Equal(t, "egress-"+Hash8("k"), WithHash("", "k", MaxNameLength))
+	assert.Equal(t, "egress-"+Hash8("k"), WithHash("", "k", maxNameLength))
 }
 
 func TestAnnotationKey(t *testing.T) {
@@ -83,7 +87,7 @@ func TestRegistryHashesNamesOverTheLimit(t *testing.T) {
 // The reproduced collision: foo.com4 sanitizes like foo.com, is hashed, and
 // its hashed name is exactly the plain name of the host "foo.com-<hash>".
 func TestRegistryHashedNameIsCheckedLikeAnyOther(t *testing.T) {
-	r := NewRegistry(MaxNameLength)
+	r := NewRegistry(maxNameLength)
 	trap := "foo.com-" + Hash8("foo.com4")
 	n1, _ := r.Claim(Sanitize("ambient-se-"+trap), trap)
 	n2, _ := r.Claim(Sanitize("ambient-se-foo.com"), "foo.com")
@@ -99,7 +103,7 @@ func TestRegistryHashedNameIsCheckedLikeAnyOther(t *testing.T) {
 
 	// The other order: the hashed name is handed out first, then the plain
 	// name equal to it is asked for.
-	r = NewRegistry(MaxNameLength)
+	r = NewRegistry(maxNameLength)
 	r.Claim(Sanitize("ambient-se-foo.com"), "foo.com")
 	m1, _ := r.Claim(Sanitize("ambient-se-foo.com4"), "foo.com4")
 	m2, h2 := r.Claim(Sanitize("ambient-se-"+trap), trap)
@@ -110,7 +114,7 @@ func TestRegistryHashedNameIsCheckedLikeAnyOther(t *testing.T) {
 func TestNamesShareOneRegistryPerScope(t *testing.T) {
 	n := NewNames()
 	se := Scope{Namespace: "istio-egress-gateway", Kind: "networking.istio.io/ServiceEntry"}
-	a := n.In(se, MaxNameLength)
+	a := n.In(se, maxNameLength)
 	b := n.In(se, MaxLabelLength)
 	assert.Same(t, a, b, "one registry per scope, whoever asks")
 	other := n.In(Scope{Namespace: "istio-egress-gateway", Kind: "networking.istio.io/Gateway"}, MaxLabelLength)
@@ -130,7 +134,7 @@ func TestNamesShareOneRegistryPerScope(t *testing.T) {
 func TestRegistryNamesAreUniqueProperty(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	for round := 0; round < 500; round++ {
-		limit := []int{MaxLabelLength, MaxNameLength}[rng.Intn(2)]
+		limit := []int{MaxLabelLength, maxNameLength}[rng.Intn(2)]
 		r := NewRegistry(limit)
 		var keys []string
 		for i := 0; i < 2+rng.Intn(30); i++ {

@@ -68,18 +68,18 @@ func explainObject(b *strings.Builder, a fn.Output, o *render.Object) {
 	switch {
 	case o.Metadata.Namespace == "":
 		what = "the egress namespace " + o.Metadata.Name + " (profile istio: the cluster has no UDS operator to create it)"
-	case o.Metadata.Namespace == s.AmbientNamespace && o.Kind == "Gateway":
+	case o.Metadata.Namespace == s.AmbientNamespace && kinds.WaypointGateway.Is(o.APIVersion, o.Kind):
 		what = "the ambient egress waypoint, shared by every ambient Package with a remoteHost entry"
 		mine = filter(grants, func(g Grant) bool { return g.Mode == ModeAmbient })
 	case o.Metadata.Namespace == s.AmbientNamespace:
 		h := ambientHost(a.Plan, o.Metadata.Name)
 		what = "ambient egress to " + hostOr(h)
-		if o.Kind == "DestinationRule" || o.Kind == "VirtualService" {
+		if kinds.DestinationRule.Is(o.APIVersion, o.Kind) || kinds.VirtualService.Is(o.APIVersion, o.Kind) {
 			what += ", shaped by its host policy (EgressConfig spec.hosts)"
 		}
 		mine = filter(grants, func(g Grant) bool { return g.Mode == ModeAmbient && h != nil && g.Host == h.Host })
 	case o.Metadata.Namespace == s.GatewayNamespace:
-		h := sharedHost(a.Plan, o.Kind, o.Metadata.Name)
+		h := sharedHost(a.Plan, o)
 		what = "sidecar egress through the egress gateway to " + sharedHostOr(h)
 		mine = filter(grants, func(g Grant) bool { return g.Mode == ModeSidecar && h != nil && g.Host == h.Host })
 	default:
@@ -185,10 +185,10 @@ func ambientHost(p plan.Plan, name string) *plan.AmbientHost {
 	return nil
 }
 
-func sharedHost(p plan.Plan, kind, name string) *plan.SharedHost {
+func sharedHost(p plan.Plan, o *render.Object) *plan.SharedHost {
+	is := func(k kinds.Kind, name string) bool { return k.Is(o.APIVersion, o.Kind) && name == o.Metadata.Name }
 	for _, h := range p.Sidecar.Hosts {
-		if (kind == "Gateway" && h.GatewayName == name) || (kind == "VirtualService" && h.VirtualServiceName == name) ||
-			(kind == "ServiceEntry" && h.ServiceEntryName == name) {
+		if is(kinds.IstioGateway, h.GatewayName) || is(kinds.VirtualService, h.VirtualServiceName) || is(kinds.ServiceEntry, h.ServiceEntryName) {
 			return h
 		}
 	}
@@ -208,12 +208,12 @@ func sidecarPackage(p plan.Plan, ns string) *plan.SidecarPackage {
 // ServiceEntry's host, or a Sidecar's selector.
 func localFilter(pkg *plan.SidecarPackage, o *render.Object) func(Grant) bool {
 	for _, se := range pkg.ServiceEntries {
-		if o.Kind == "ServiceEntry" && se.Name == o.Metadata.Name {
+		if kinds.ServiceEntry.Is(o.APIVersion, o.Kind) && se.Name == o.Metadata.Name {
 			return func(g Grant) bool { return g.Host == se.Host }
 		}
 	}
 	for _, sc := range pkg.Sidecars {
-		if o.Kind == "Sidecar" && sc.Name == o.Metadata.Name {
+		if kinds.Sidecar.Is(o.APIVersion, o.Kind) && sc.Name == o.Metadata.Name {
 			want := selectorText(selectorMap(sc.Selector))
 			return func(g Grant) bool { return selectorText(g.Selector) == want }
 		}
