@@ -147,7 +147,7 @@ func namespaceFindings(objs []render.Object, s schemas.Settings, f *fleetInfo) (
 		ref := in.ref
 		findings = append(findings, diag.New(diag.NamespaceInInput, ref, "",
 			"Namespace %s is in the input, so the function generates none for it (set namespaces: false to stop generating egress Namespaces at all)", o.Metadata.Name))
-		if o.Metadata.Name == s.AmbientNamespace && in.labels[render.DataplaneModeLabel] != "ambient" {
+		if o.Metadata.Name == s.AmbientNamespace && in.labels[render.DataplaneModeLabel] != schemas.ModeAmbient {
 			findings = append(findings, diag.New(diag.NamespaceAmbient, ref, "metadata.labels",
 				"Namespace %s (ambientNamespace) has no label %s: ambient; add it so the egress waypoint's namespace is in the ambient mesh, as the generated Namespace would be",
 				o.Metadata.Name, render.DataplaneModeLabel))

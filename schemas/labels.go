@@ -69,7 +69,8 @@ func (l Labels) Identity() string {
 	return b.String()
 }
 
-// Canonical is the order-independent "k=v,k2=v2" spelling of the label set.
+// Canonical is the order-independent "k=v,k2=v2" spelling of the label set:
+// the one spelling of a selector (the review prints grants' selectors with it).
 // It is the hash input of hashed Sidecar names (so those names stay stable);
 // it is not an identity — use SameSet or Identity to compare selectors.
 func (l Labels) Canonical() string {

@@ -140,7 +140,7 @@ func (b *ambientBuilder) add(a schemas.Subject) {
 			b.hosts[r.host] = h
 			b.plan.Hosts = append(b.plan.Hosts, h)
 		}
-		h.Ports = b.seen.add(h.Ports, "ambient", h.Host, r.pp)
+		h.Ports = b.seen.add(h.Ports, schemas.ModeAmbient, h.Host, r.pp)
 		if h.owners[r.pp.Port] == nil {
 			h.owners[r.pp.Port] = accessSet{}
 		}

@@ -77,7 +77,7 @@ func Namespaces(objs []Object, s schemas.Settings) []string {
 func namespace(name string, s schemas.Settings) Object {
 	labels := map[string]string{}
 	if name == s.AmbientNamespace {
-		labels[DataplaneModeLabel] = "ambient"
+		labels[DataplaneModeLabel] = schemas.ModeAmbient
 		labels[UseWaypointLabel] = s.WaypointName
 	}
 	shaped := []string{"profile", "namespaces", "gatewayNamespace"}

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
+
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
 // DefaultParticipants is the number of Anywhere participants of a fleet.
@@ -63,20 +65,20 @@ func (s Shape) Write(out io.Writer) error {
 	anywhere := rand.New(rand.NewSource(s.Seed + 1))
 	fmt.Fprintln(w, "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:")
 	for i := 0; i < n; i++ {
-		mode := "ambient"
+		mode := schemas.ModeAmbient
 		if rng.Intn(4) == 0 {
-			mode = "sidecar"
+			mode = schemas.ModeSidecar
 		}
 		fmt.Fprintf(w, "- apiVersion: uds.dev/v1alpha1\n  kind: Package\n  metadata:\n    name: app-%d\n    namespace: team-%d\n    generation: %d\n", i, i, 1+rng.Intn(5))
 		fmt.Fprintf(w, "  spec:\n    network:\n      serviceMesh:\n        mode: %s\n      allow:\n", mode)
 		entries := 1 + rng.Intn(5) // 3 on average
-		if mode == "ambient" && participants > 0 {
+		if mode == schemas.ModeAmbient && participants > 0 {
 			participants--
 			fmt.Fprintf(w, "      - direction: Egress\n        remoteGenerated: Anywhere\n        description: anywhere\n")
 			if rng.Intn(2) == 0 {
 				fmt.Fprintf(w, "        port: 443\n")
 			}
-		} else if mode == "ambient" && s.AnywherePercent > 0 && anywhere.Intn(100) < s.AnywherePercent {
+		} else if mode == schemas.ModeAmbient && s.AnywherePercent > 0 && anywhere.Intn(100) < s.AnywherePercent {
 			fmt.Fprintf(w, "      - direction: Egress\n        remoteGenerated: Anywhere\n        description: anywhere\n        serviceAccount: sa-%c\n", 'a'+anywhere.Intn(3))
 			if anywhere.Intn(2) == 0 {
 				fmt.Fprintf(w, "        port: 443\n")
@@ -93,7 +95,7 @@ func (s Shape) Write(out io.Writer) error {
 			}
 			fmt.Fprintf(w, "      - direction: Egress\n        selector:\n          app: app-%d-%c\n", i, 'a'+rng.Intn(3))
 			fmt.Fprintf(w, "        remoteHost: svc-%d.example-%d.com\n        remoteProtocol: %s\n        port: %d\n", h, h%97, proto, port)
-			if mode == "ambient" && rng.Intn(2) == 0 {
+			if mode == schemas.ModeAmbient && rng.Intn(2) == 0 {
 				fmt.Fprintf(w, "        serviceAccount: sa-%c\n", 'a'+rng.Intn(3))
 			}
 			fmt.Fprintf(w, "        description: egress %c\n", 'a'+j)

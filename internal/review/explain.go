@@ -70,22 +70,22 @@ func explainObject(b *strings.Builder, a fn.Output, o *render.Object) {
 		what = "the egress namespace " + o.Metadata.Name + " (profile istio: the cluster has no UDS operator to create it)"
 	case o.Metadata.Namespace == s.AmbientNamespace && kinds.WaypointGateway.Is(o.APIVersion, o.Kind):
 		what = "the ambient egress waypoint, shared by every ambient Package with a remoteHost entry"
-		mine = filter(grants, func(g Grant) bool { return g.Mode == ModeAmbient })
+		mine = filter(grants, func(g Grant) bool { return g.Mode == schemas.ModeAmbient })
 	case o.Metadata.Namespace == s.AmbientNamespace:
 		h := ambientHost(a.Plan, o.Metadata.Name)
 		what = "ambient egress to " + hostOr(h)
 		if kinds.DestinationRule.Is(o.APIVersion, o.Kind) || kinds.VirtualService.Is(o.APIVersion, o.Kind) {
 			what += ", shaped by its host policy (EgressConfig spec.hosts)"
 		}
-		mine = filter(grants, func(g Grant) bool { return g.Mode == ModeAmbient && h != nil && g.Host == h.Host })
+		mine = filter(grants, func(g Grant) bool { return g.Mode == schemas.ModeAmbient && h != nil && g.Host == h.Host })
 	case o.Metadata.Namespace == s.GatewayNamespace:
 		h := sharedHost(a.Plan, o)
 		what = "sidecar egress through the egress gateway to " + sharedHostOr(h)
-		mine = filter(grants, func(g Grant) bool { return g.Mode == ModeSidecar && h != nil && g.Host == h.Host })
+		mine = filter(grants, func(g Grant) bool { return g.Mode == schemas.ModeSidecar && h != nil && g.Host == h.Host })
 	default:
 		pkg := sidecarPackage(a.Plan, o.Metadata.Namespace)
 		what = "a sidecar Package's own egress object"
-		mine = filter(grants, func(g Grant) bool { return g.Mode == ModeSidecar && g.Namespace == o.Metadata.Namespace })
+		mine = filter(grants, func(g Grant) bool { return g.Mode == schemas.ModeSidecar && g.Namespace == o.Metadata.Namespace })
 		if pkg != nil {
 			what = "Package " + pkg.ID.String() + "'s own egress object"
 			mine = filter(mine, localFilter(pkg, o))
@@ -214,7 +214,7 @@ func localFilter(pkg *plan.SidecarPackage, o *render.Object) func(Grant) bool {
 	}
 	for _, sc := range pkg.Sidecars {
 		if kinds.Sidecar.Is(o.APIVersion, o.Kind) && sc.Name == o.Metadata.Name {
-			want := selectorText(selectorMap(sc.Selector))
+			want := sc.Selector.Canonical()
 			return func(g Grant) bool { return selectorText(g.Selector) == want }
 		}
 	}

@@ -9,15 +9,9 @@ import (
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
-// Modes of a grant.
-const (
-	ModeAmbient = "ambient"
-	ModeSidecar = "sidecar"
-)
-
 // Grant is one identity's access to one port of one external host.
 type Grant struct {
-	Mode      string `json:"mode"`
+	Mode      string `json:"mode"` // schemas.ModeAmbient or schemas.ModeSidecar
 	Namespace string `json:"namespace"`
 	// ServiceAccount is empty when the whole namespace may connect.
 	ServiceAccount string `json:"serviceAccount"`
@@ -85,7 +79,7 @@ const (
 // selector, or sidecarScope namespace). A sidecar grant without Reach (a
 // hand-made one) is judged by its selector.
 func (g Grant) NamespaceWide() bool {
-	if g.Mode == ModeSidecar {
+	if g.Mode == schemas.ModeSidecar {
 		return len(g.Selector) == 0 || g.Reach == ReachNamespace
 	}
 	return g.ServiceAccount == ""
@@ -94,7 +88,7 @@ func (g Grant) NamespaceWide() bool {
 // scopeWidened reports a sidecar grant written for some pods that every pod
 // of the namespace can use (sidecarScope: namespace).
 func (g Grant) scopeWidened() bool {
-	return g.Mode == ModeSidecar && len(g.Selector) > 0 && g.Reach == ReachNamespace
+	return g.Mode == schemas.ModeSidecar && len(g.Selector) > 0 && g.Reach == ReachNamespace
 }
 
 // Widening reports whether the grant reaches beyond one named workload.
@@ -104,11 +98,11 @@ func (g Grant) Widening() bool { return g.NamespaceWide() || g.Anywhere }
 // "team-a (namespace-wide)", "team-b {app=web}" or "team-b (all pods)".
 func (g Grant) Identity() string {
 	switch {
-	case g.Mode == ModeSidecar && len(g.Selector) == 0:
+	case g.Mode == schemas.ModeSidecar && len(g.Selector) == 0:
 		return g.Namespace + " (all pods)"
 	case g.scopeWidened():
 		return g.Namespace + " (all pods; asked for {" + selectorText(g.Selector) + "})"
-	case g.Mode == ModeSidecar:
+	case g.Mode == schemas.ModeSidecar:
 		return g.Namespace + " {" + selectorText(g.Selector) + "}"
 	case g.ServiceAccount == "":
 		return g.Namespace + " (namespace-wide)"
@@ -129,17 +123,14 @@ func (g Grant) key() string {
 // Endpoint is "host:port".
 func (g Grant) Endpoint() string { return g.Host + ":" + itoa(g.Port) }
 
+// selectorText spells a grant's selector as schemas.Labels.Canonical does
+// ("k=v,k2=v2"): the one spelling of a selector.
 func selectorText(sel map[string]string) string {
-	keys := make([]string, 0, len(sel))
-	for k := range sel {
-		keys = append(keys, k)
+	l := make(schemas.Labels, 0, len(sel))
+	for k, v := range sel {
+		l = append(l, schemas.Label{Key: k, Value: v})
 	}
-	slices.Sort(keys)
-	pairs := make([]string, len(keys))
-	for i, k := range keys {
-		pairs[i] = k + "=" + sel[k]
-	}
-	return strings.Join(pairs, ",")
+	return l.Canonical()
 }
 
 // Grants lists the access a plan gives, sorted by host, port, namespace,
@@ -158,7 +149,7 @@ func Grants(p plan.Plan, s schemas.Settings) []Grant {
 			for _, a := range rule.Access {
 				ns, sa := identityOf(a.Identity)
 				g := Grant{
-					Mode: ModeAmbient, Namespace: ns, ServiceAccount: sa,
+					Mode: schemas.ModeAmbient, Namespace: ns, ServiceAccount: sa,
 					Host: h.Host, Port: rule.Port, Protocol: protocols[rule.Port],
 					Anywhere: a.Anywhere, Sources: sourceStrings(a.Sources),
 				}
@@ -183,7 +174,7 @@ func Grants(p plan.Plan, s schemas.Settings) []Grant {
 					reach = ReachSelector
 				}
 				out = append(out, Grant{
-					Mode: ModeSidecar, Namespace: pkg.ID.Namespace,
+					Mode: schemas.ModeSidecar, Namespace: pkg.ID.Namespace,
 					Selector: selectorMap(a.Selector), Reach: reach,
 					Host: se.Host, Port: a.Port.Port, Protocol: a.Port.Protocol,
 					Sources: sourceStrings(a.Sources),

@@ -7,10 +7,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
 func grant(ns, sa, host string, port int, src ...string) Grant {
-	return Grant{Mode: ModeAmbient, Namespace: ns, ServiceAccount: sa, Host: host, Port: port, Protocol: "TLS", Sources: src}
+	return Grant{Mode: schemas.ModeAmbient, Namespace: ns, ServiceAccount: sa, Host: host, Port: port, Protocol: "TLS", Sources: src}
 }
 
 func TestDiff(t *testing.T) {
@@ -24,7 +26,7 @@ func TestDiff(t *testing.T) {
 	anywhere.Anywhere = true
 	moved := keep
 	moved.Sources = []string{"a/a spec.network.allow[3]"}
-	sidecarAll := Grant{Mode: ModeSidecar, Namespace: "d", Selector: map[string]string{}, Host: "x.example.com", Port: 443, Protocol: "TLS", Sources: []string{"d/d spec.network.allow[0]"}}
+	sidecarAll := Grant{Mode: schemas.ModeSidecar, Namespace: "d", Selector: map[string]string{}, Host: "x.example.com", Port: 443, Protocol: "TLS", Sources: []string{"d/d spec.network.allow[0]"}}
 	sidecarApp := sidecarAll
 	sidecarApp.Selector = map[string]string{"app": "web"}
 	sidecarApp.Reach = ReachSelector // sidecarScope: workload
@@ -148,7 +150,7 @@ func TestDiffMarkdownResults(t *testing.T) {
 // computes it: the xDS suite in e2e/istio/xds shows it), and not with
 // sidecarScope: workload.
 func TestSidecarReach(t *testing.T) {
-	g := Grant{Mode: ModeSidecar, Namespace: "ci", Selector: map[string]string{"app": "runner"}, Host: "github.com", Port: 443,
+	g := Grant{Mode: schemas.ModeSidecar, Namespace: "ci", Selector: map[string]string{"app": "runner"}, Host: "github.com", Port: 443,
 		Protocol: "TLS", Sources: []string{"ci/runner spec.network.allow[0]"}, Reach: ReachNamespace}
 	assert.True(t, g.NamespaceWide())
 	assert.Equal(t, "ci (all pods; asked for {app=runner})", g.Identity())
@@ -161,4 +163,14 @@ func TestSidecarReach(t *testing.T) {
 	g.Reach = ReachNamespace
 	assert.Equal(t, "ci (all pods)", g.Identity())
 	assert.Equal(t, "**namespace-wide**", widening(g))
+}
+
+// A grant's selector is spelled as schemas.Labels.Canonical spells the
+// entry's selector, also where sorting keys and sorting pairs disagree
+// ("app" and "app.kubernetes.io/name").
+func TestSelectorTextIsCanonical(t *testing.T) {
+	sel := schemas.Labels{{Key: "app", Value: "web"}, {Key: "app.kubernetes.io/name", Value: "shop"}}
+	g := Grant{Mode: schemas.ModeSidecar, Namespace: "shop", Selector: selectorMap(sel), Host: "x.example.com", Port: 443}
+	assert.Equal(t, "shop {"+sel.Canonical()+"}", g.Identity())
+	assert.Equal(t, "shop {app.kubernetes.io/name=shop,app=web}", g.Identity())
 }
