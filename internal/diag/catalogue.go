@@ -63,6 +63,10 @@ const (
 	PackageLocal        Code = "package-local-config"
 	NamespaceInInput    Code = "namespace-in-input"
 	NamespaceAmbient    Code = "namespace-not-ambient"
+
+	// Review only (report, diff, can-i): the effect model.
+	EffectDiffers    Code = "effect-differs"
+	EffectUnmodelled Code = "effect-unmodelled"
 )
 
 // Entry describes one code.
@@ -131,7 +135,9 @@ var Catalogue = []Entry{
 	{SidecarOverride, Error, "An input Sidecar that is ALLOW_ANY or sets no outboundTrafficPolicy (the mesh default) applies, instead of a generated REGISTRY_ONLY Sidecar, to pods that Sidecar selects (a workloadSelector overrides a namespace-wide Sidecar; at the same precedence Istio picks one): those pods lose REGISTRY_ONLY."},
 	{SidecarPortMixed, Warning, "sidecarScope workload: the pods of one generated Sidecar ask for one port number with HTTP for a host and TLS for another, and a Sidecar egress listener has one protocol per port, so the Sidecar imports its hosts on every port the Package asked for them."},
 	{ObjectDrift, Error, "Review: the input is what gets applied, and a generated object in it differs from what its Packages produce (a hand edit, another mutator), is missing, or is no longer produced; the result names the object and the first field that differs."},
-	{PackagesMissing, Error, "Review: the input holds generated objects but no Package (kustomize drops Packages marked local-config, as profile istio marks them), so the access they grant cannot be read; pipe the Packages too."},
+	{PackagesMissing, Error, "Review: the input holds generated objects but no Package (kustomize drops Packages marked local-config, as profile istio marks them), so the intent cannot be read. report and diff then show the effect of the objects instead (effect-only input, docs/review.md), and this result does not appear; pipe the Packages too to compare intent and effect."},
+	{EffectDiffers, Error, "Review only (report, diff): the objects, as Istio applies them, let an identity reach a host:port (or method and path) that no Package asks for, or block one a Package asks for. The message names the identity, host:port and the objects involved."},
+	{EffectUnmodelled, Warning, "Review only: an object or field the effect model does not evaluate (a when condition, a CUSTOM policy, an EnvoyFilter, an unknown Istio kind or field); a decision that depends on it is unknown, never assumed either way."},
 }
 
 // SeverityOf returns the catalogue severity of code (Error for unknown codes).

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/uds-egress-fn/uds-egress-fn/fn"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/effect"
 )
 
 // Exit codes of the review commands.
@@ -20,7 +21,7 @@ const (
 )
 
 // Commands are the subcommands this package runs.
-var Commands = []string{"report", "diff", "explain"}
+var Commands = []string{"report", "diff", "explain", "can-i"}
 
 // Env is what a command runs with.
 type Env struct {
@@ -34,6 +35,7 @@ const Usage = `Review what a change grants (egress access, before deploy):
   uds-egress-fn report  [--format markdown|json|mermaid] [--config FILE] [PATH...]
   uds-egress-fn diff    [--format markdown|json] [--config FILE] [--fail-on added|widened] BASE HEAD
   uds-egress-fn explain [--config FILE] KIND/NAMESPACE/NAME [PATH...]
+  uds-egress-fn can-i   [--format text|json] [--config FILE] [--labels k=v,...] [--method M] NAMESPACE/SERVICEACCOUNT URL [PATH...]
 
 A PATH is a file (a ResourceList, a multi-document stream such as the output
 of kustomize build, or single objects), a directory (a kustomization is built
@@ -49,6 +51,11 @@ tree), capped like stdin.
 Exit codes: 0 success (even with changes); 1 the input has error results
 (the output still prints, saying so); 2 usage error; 3 --fail-on matched
 (added: any grant added; widened: a namespace-wide or Anywhere grant added).
+can-i answers yes (exit 0) or no (exit 1; also unknown, when the answer
+depends on something the effect model does not evaluate), then why; 2 for a
+usage error or an unreadable input. URL: https://host[:port][/path] is TLS
+(port 443), http://host[:port][/path] HTTP (port 80, --method GET by
+default), tcp://host:port TCP.
 `
 
 // Main runs args[0] (report, diff or explain) and returns the exit code.
@@ -62,6 +69,8 @@ func Main(args []string, env Env) int {
 	format := fs.String("format", "markdown", "output format")
 	config := fs.String("config", "", "EgressConfig or ConfigMap file")
 	failOn := fs.String("fail-on", "", "added or widened (diff)")
+	labels := fs.String("labels", "", "pod labels (can-i)")
+	method := fs.String("method", "", "HTTP method (can-i)")
 	pos, err := parseInterspersed(fs, args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(env.Stdout, Usage)
@@ -72,7 +81,34 @@ func Main(args []string, env Env) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if _, err := effect.MutationFromEnv(); err != nil {
+		return usage(env, "%v", err)
+	}
+	if mut, _ := effect.MutationFromEnv(); mut != "" {
+		fmt.Fprintf(env.Stderr, "uds-egress-fn: the effect model runs with the test-only mutation %s: do not trust this output\n", mut)
+	}
+	if args[0] != "can-i" && (set["labels"] || set["method"]) {
+		return usage(env, "--labels and --method are flags of can-i")
+	}
 	switch args[0] {
+	case "can-i":
+		if set["fail-on"] {
+			return usage(env, "--fail-on is a flag of diff")
+		}
+		if !set["format"] {
+			*format = "text"
+		}
+		if *format != "text" && *format != "json" {
+			return usage(env, "can-i --format is text or json, not %q", *format)
+		}
+		if len(pos) < 2 {
+			return usage(env, "can-i needs NAMESPACE/SERVICEACCOUNT and a URL")
+		}
+		req, err := ParseCanIRequest(pos[0], *labels, *method, pos[1])
+		if err != nil {
+			return usage(env, "%v", err)
+		}
+		return runCanI(env, req, pos[2:], *config, *format)
 	case "report":
 		if set["fail-on"] {
 			return usage(env, "--fail-on is a flag of diff")
@@ -136,16 +172,16 @@ func usage(env Env, format string, args ...any) int {
 // analyze loads one side and runs the function over it (Process). A usage
 // error (a PATH that is not there) is returned; any other load problem
 // becomes an input-invalid result, so the output still prints and says so.
-func analyze(l *Loader, paths []string, config string) (fn.Output, error) {
+func analyze(l *Loader, paths []string, config string) (Side, error) {
 	in, err := l.Load(paths, config)
 	var ue UsageError
 	if errors.As(err, &ue) {
-		return fn.Output{}, err
+		return Side{}, err
 	}
 	if err != nil {
-		return fn.Failed(err), nil
+		return Side{Out: fn.Failed(err)}, nil
 	}
-	return Process(in), nil
+	return ProcessSide(in), nil
 }
 
 func runReport(env Env, paths []string, config, format string) int {
@@ -153,7 +189,7 @@ func runReport(env Env, paths []string, config, format string) int {
 	if err != nil {
 		return usage(env, "%v", err)
 	}
-	r := NewReport(a)
+	r := NewReport(a.Out).WithEffect(a)
 	switch format {
 	case "json":
 		err = WriteReportJSON(env.Stdout, r)
@@ -179,7 +215,7 @@ func runDiff(env Env, basePath, headPath, config, format, failOn string) int {
 		if err != nil {
 			return usage(env, "%s: %v", []string{"BASE", "HEAD"}[i], err)
 		}
-		reports[i] = NewReport(a)
+		reports[i] = NewReport(a.Out).WithEffect(a)
 	}
 	d := NewDiff(reports[0], reports[1])
 	var err error
@@ -199,6 +235,9 @@ func runDiff(env Env, basePath, headPath, config, format, failOn string) int {
 	case failOn == "added" && len(d.Added) > 0:
 		fmt.Fprintf(env.Stderr, "uds-egress-fn: --fail-on added: %s added\n", plural(len(d.Added), "grant", "grants"))
 		return ExitFailedOn
+	case failOn == "added" && d.Effect != nil && len(d.Effect.Added) > 0:
+		fmt.Fprintf(env.Stderr, "uds-egress-fn: --fail-on added: %s allowed only in the head\n", plural(len(d.Effect.Added), "connection", "connections"))
+		return ExitFailedOn
 	case failOn == "widened" && d.AddedWidening():
 		fmt.Fprintln(env.Stderr, "uds-egress-fn: --fail-on widened: a namespace-wide or Anywhere grant is added")
 		return ExitFailedOn
@@ -207,10 +246,11 @@ func runDiff(env Env, basePath, headPath, config, format, failOn string) int {
 }
 
 func runExplain(env Env, ref ObjectRef, paths []string, config string) int {
-	a, err := analyze(&Loader{Stdin: env.Stdin}, paths, config)
+	side, err := analyze(&Loader{Stdin: env.Stdin}, paths, config)
 	if err != nil {
 		return usage(env, "%v", err)
 	}
+	a := side.Out
 	found, err := Explain(env.Stdout, a, ref)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "uds-egress-fn: %v\n", err)

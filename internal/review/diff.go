@@ -14,12 +14,16 @@ type DiffResults struct {
 
 // Diff is what `diff` prints.
 type Diff struct {
-	APIVersion string      `json:"apiVersion"`
-	Kind       string      `json:"kind"`
-	Added      []Grant     `json:"added"`
-	Removed    []Grant     `json:"removed"`
-	Changed    []Change    `json:"changed"`
-	Results    DiffResults `json:"results"`
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Added      []Grant  `json:"added"`
+	Removed    []Grant  `json:"removed"`
+	Changed    []Change `json:"changed"`
+	// Effect is the change in the effect of the objects, when a side
+	// holds objects but no Packages (a directory of rendered objects, a
+	// cluster dump): drift.
+	Effect  *EffectDiff `json:"effect,omitempty"`
+	Results DiffResults `json:"results"`
 }
 
 // NewDiff compares two reports grant by grant: a grant is the same when its
@@ -49,11 +53,16 @@ func NewDiff(base, head Report) Diff {
 			d.Removed = append(d.Removed, g)
 		}
 	}
+	if base.effectOnly() || head.effectOnly() {
+		d.Effect = newEffectDiff(base.Effect, head.Effect)
+	}
 	return d
 }
 
 // Empty reports whether the change leaves egress access as it was.
-func (d Diff) Empty() bool { return len(d.Added)+len(d.Removed)+len(d.Changed) == 0 }
+func (d Diff) Empty() bool {
+	return len(d.Added)+len(d.Removed)+len(d.Changed) == 0 && d.Effect.empty()
+}
 
 // AddedWidening reports whether an added grant, or a change, newly lets a
 // whole namespace or an Anywhere participant in.

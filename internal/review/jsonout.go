@@ -17,6 +17,17 @@ func WriteReportJSON(w io.Writer, r Report) error {
 	jw.field("apiVersion", r.APIVersion, false)
 	jw.field("kind", r.Kind, false)
 	writeArray(jw, "grants", r.Grants, false)
+	if r.Effect != nil {
+		jw.raw("  \"effect\": {\n  ")
+		writeArray(jw, "identities", r.Effect.Identities, false)
+		jw.raw("  ")
+		writeArray(jw, "endpoints", r.Effect.Endpoints, false)
+		jw.raw("  ")
+		writeCompactArray(jw, "cells", r.Effect.Cells, false)
+		jw.raw("  ")
+		jw.field("unmodelled", r.Effect.Unmodelled, true)
+		jw.raw("  },\n")
+	}
 	writeArray(jw, "results", r.Results, true)
 	jw.raw("}\n")
 	return jw.flush()
@@ -31,6 +42,9 @@ func WriteDiffJSON(w io.Writer, d Diff) error {
 	writeArray(jw, "added", d.Added, false)
 	writeArray(jw, "removed", d.Removed, false)
 	writeArray(jw, "changed", d.Changed, false)
+	if d.Effect != nil {
+		jw.field("effect", d.Effect, false)
+	}
 	jw.field("results", d.Results, true)
 	jw.raw("}\n")
 	return jw.flush()
@@ -90,6 +104,32 @@ func writeArray[T any](j *jsonWriter, name string, items []T, last bool) {
 		j.raw(comma(i == len(items)-1) + "\n")
 	}
 	j.raw("  ]" + comma(last) + "\n")
+}
+
+// writeCompactArray writes one element per line, unindented (the effect
+// matrix is the largest part of a report).
+func writeCompactArray[T any](j *jsonWriter, name string, items []T, last bool) {
+	j.raw("  ")
+	j.value(name, "")
+	if len(items) == 0 {
+		j.raw(": []" + comma(last) + "\n")
+		return
+	}
+	j.raw(": [\n")
+	for i, it := range items {
+		if j.err != nil {
+			return
+		}
+		b, err := json.Marshal(it)
+		if err != nil {
+			j.err = err
+			return
+		}
+		j.raw("      ")
+		_, j.err = j.w.Write(b)
+		j.raw(comma(i == len(items)-1) + "\n")
+	}
+	j.raw("    ]" + comma(last) + "\n")
 }
 
 func comma(last bool) string {

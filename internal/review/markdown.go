@@ -22,7 +22,11 @@ func WriteReportMarkdown(w io.Writer, r Report) error {
 		plural(s.Anywhere, "grant through an Anywhere participant", "grants through Anywhere participants"),
 		resultCounts(r.Results))
 	writeErrorNote(&b, count(r.Results, "error"), "the input")
-	if len(r.Grants) == 0 {
+	if r.effectOnly() {
+		gs := r.Effect.Grants()
+		fmt.Fprintf(&b, "The input holds no Package: this is the effect of its objects as Istio applies them (%s allowed).\n\n", plural(len(gs), "connection", "connections"))
+		writeEffectTable(&b, gs)
+	} else if len(r.Grants) == 0 {
 		b.WriteString("No identity may reach an external host.\n\n")
 	}
 	writeWidenings(&b, r.Grants)
@@ -82,6 +86,26 @@ func WriteDiffMarkdown(w io.Writer, d Diff) error {
 	if len(d.Removed) > 0 {
 		b.WriteString("#### Removed\n\n")
 		writeGrantTable(&b, d.Removed)
+	}
+	if !d.Effect.empty() {
+		fmt.Fprintf(&b, "#### Effect of the objects\n\n**%s allowed only in the head, %s only in the base, %s changed.**\n\n",
+			plural(len(d.Effect.Added), "connection", "connections"), plural(len(d.Effect.Removed), "connection", "connections"), plural(len(d.Effect.Changed), "connection", "connections"))
+		if len(d.Effect.Added) > 0 {
+			b.WriteString("Only in the head:\n\n")
+			writeEffectTable(&b, d.Effect.Added)
+		}
+		if len(d.Effect.Removed) > 0 {
+			b.WriteString("Only in the base:\n\n")
+			writeEffectTable(&b, d.Effect.Removed)
+		}
+		if len(d.Effect.Changed) > 0 {
+			b.WriteString("Changed (base, then head):\n\n")
+			var gs []EffectGrant
+			for _, c := range d.Effect.Changed {
+				gs = append(gs, c.Before, c.After)
+			}
+			writeEffectTable(&b, gs)
+		}
 	}
 	shown, known := newInHead(d.Results)
 	writeResults(&b, "Results of the head", shown)

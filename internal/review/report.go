@@ -2,10 +2,12 @@ package review
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/uds-egress-fn/uds-egress-fn/fn"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/effect"
 )
 
 // APIVersion versions the JSON of reports and diffs; the JSON Schema is
@@ -31,13 +33,17 @@ type Result struct {
 
 // Report is what `report` prints: every grant and every result.
 type Report struct {
-	APIVersion string   `json:"apiVersion"`
-	Kind       string   `json:"kind"`
-	Grants     []Grant  `json:"grants"`
-	Results    []Result `json:"results"`
+	APIVersion string  `json:"apiVersion"`
+	Kind       string  `json:"kind"`
+	Grants     []Grant `json:"grants"`
+	// Effect is the effect of the objects (internal/effect); nil when the
+	// input has none.
+	Effect  *Effect  `json:"effect,omitempty"`
+	Results []Result `json:"results"`
 }
 
-// NewReport builds the report of a run of the function.
+// NewReport builds the report of a run of the function (the grants; the
+// effect is added by WithEffect).
 func NewReport(a fn.Output) Report {
 	return Report{
 		APIVersion: APIVersion, Kind: KindReport,
@@ -45,6 +51,24 @@ func NewReport(a fn.Output) Report {
 		Results: results(a.Findings),
 	}
 }
+
+// WithEffect adds the effect of the side's objects to its report, and,
+// when the side holds Packages, the comparison with the grants.
+func (r Report) WithEffect(s Side) Report {
+	mut, _ := effect.MutationFromEnv() // Main refuses a bad one
+	computeEffect(s, &r, mut)
+	if r.Effect != nil {
+		r.Effect.effectOnly = !s.hasPackages
+	}
+	if r.effectOnly() {
+		// The effect model reads the objects: no packages-missing.
+		r.Results = slices.DeleteFunc(r.Results, func(x Result) bool { return x.Code == string(diag.PackagesMissing) })
+	}
+	return r
+}
+
+// effectOnly: the input holds objects but no Packages.
+func (r Report) effectOnly() bool { return r.Effect != nil && r.Effect.effectOnly }
 
 // Errors counts the error results.
 func (r Report) Errors() int { return count(r.Results, string(diag.Error)) }
