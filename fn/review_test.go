@@ -251,7 +251,8 @@ func TestReviewEffectDiffers(t *testing.T) {
 	assert.Contains(t, canI, "allowed by: AuthorizationPolicy istio-egress-ambient/extra spec.rules[0]")
 	assert.Contains(t, canI, "asked for by: no Package in the input")
 	// Without the extra policy, intent and effect agree.
-	plain := in[:strings.Index(in, "- apiVersion: security.istio.io/v1")]
+	plain, _, found := strings.Cut(in, "- apiVersion: security.istio.io/v1")
+	require.True(t, found)
 	_, stderr, code = runReview(t, plain, "report")
 	assert.Equal(t, 0, code, stderr)
 }

@@ -103,8 +103,6 @@ func (m *Model) sourceMatch(s source, req authzRequest) match {
 	return mYes
 }
 
-func portMatch(p string, port int) bool { return p == strconv.Itoa(port) }
-
 // operationMatch: every field present must match. On a TLS or TCP
 // connection an ALLOW operation with HTTP-only fields never matches and a
 // DENY one ignores them.
