@@ -88,10 +88,7 @@ func checkReportGrants(t *testing.T, fleet []modelPackage, in string, r runResul
 	}
 	// Issue 20, the property: for our own output intent equals effect, in
 	// both modes (the fleets mix them; TestFleetPropertiesWorkloadScope runs
-	// the other sidecar scope). Until the least-privilege fix of issue 19
-	// lands, one known difference is tolerated: a sidecar namespace that
-	// asked for a host on one port reaches it over HTTP on another port
-	// through the shared VirtualService exported to it.
+	// the other sidecar scope).
 	errs := 0
 	for _, res := range rep.Results {
 		if res.Severity == "error" {
@@ -100,7 +97,7 @@ func checkReportGrants(t *testing.T, fleet []modelPackage, in string, r runResul
 		if res.Code != "effect-differs" {
 			continue
 		}
-		if knownSidecarHTTPLeak(rep.Grants, res.Message) || inEgressNamespace(res.Message) {
+		if inEgressNamespace(res.Message) {
 			errs--
 			continue
 		}
@@ -246,24 +243,6 @@ func selectorPairs(sel map[string]string) string {
 	return strings.Join(pairs, ",")
 }
 
-var leakMessage = regexp.MustCompile(`^(\S+) .* can reach ([^ :]+):(\d+) \(HTTP\) through .*VirtualService [^ ]+/egress-vs-`)
-
-// knownSidecarHTTPLeak: issue 19's leak (a shared VirtualService exported to
-// a namespace that asked for the host on another port gives it the HTTP
-// port), recognised by the namespace having a sidecar grant for the host.
-func knownSidecarHTTPLeak(gs []reportGrant, msg string) bool {
-	m := leakMessage.FindStringSubmatch(msg)
-	if m == nil {
-		return false
-	}
-	for _, g := range gs {
-		if g.Mode == "sidecar" && g.Namespace == m[1] && g.Host == m[2] && strconv.Itoa(g.Port) != m[3] {
-			return true
-		}
-	}
-	return false
-}
-
 // inEgressNamespace: a sidecar Package in an egress namespace (the fleets
 // put some there) also sees the shared objects exported to "." there: a
 // real effect the intent does not model, left to its own issue.
@@ -288,7 +267,7 @@ func TestFleetPropertiesWorkloadScope(t *testing.T) {
 			t.Fatalf("seed %d: exit %d, %v: %s", seed, code, err, stderr)
 		}
 		for _, res := range rep.Results {
-			if res.Code == "effect-differs" && !knownSidecarHTTPLeak(rep.Grants, res.Message) && !inEgressNamespace(res.Message) && !knownWorkloadScopeLeak(rep.Grants, res.Message) {
+			if res.Code == "effect-differs" && !inEgressNamespace(res.Message) && !knownWorkloadScopeLeak(rep.Grants, res.Message) {
 				t.Fatalf("seed %d: intent and effect differ: %s\ninput:\n%s", seed, res.Message, in)
 			}
 		}
@@ -297,10 +276,12 @@ func TestFleetPropertiesWorkloadScope(t *testing.T) {
 
 var selectorLeakMessage = regexp.MustCompile(`^(\S+) (?:\{[^}]*\}|\(pods no Sidecar selector picks\)) can reach ([^ :]+):(\d+) \(`)
 
-// knownWorkloadScopeLeak: issue 19's second leak (sidecarScope: workload
-// scopes by host, not host:port: a selector's pods get every port the
-// Package asked for the host, for any selector), recognised by the
-// namespace having a sidecar grant for the host and port.
+// knownWorkloadScopeLeak: a leak the effect model finds after issue 19's
+// fix (sidecarScope: workload): a Sidecar that imports a host by name
+// without port-bound listeners (here: the host is asked by an entry without
+// a selector, on fewer ports) gives its pods every port of the Package's
+// ServiceEntry, also a port only another selector asked for (seed 16). Recognised by the namespace having a sidecar grant for the
+// host and port; reported to the lead, left to the render side.
 func knownWorkloadScopeLeak(gs []reportGrant, msg string) bool {
 	m := selectorLeakMessage.FindStringSubmatch(msg)
 	if m == nil || !strings.Contains(msg, "no Package asks for it") {

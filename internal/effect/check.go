@@ -212,8 +212,9 @@ func hasMesh(gateways []string) bool {
 }
 
 // routeFor finds the first route of the VirtualService for the request
-// from gateway gw ("mesh" for sidecars, else ns/name of an Istio Gateway).
-func (vs *virtualService) routeFor(req Request, gw string) *route {
+// from gateway gw ("mesh" for sidecars, else ns/name of an Istio Gateway),
+// sent from namespace from (sourceNamespace matches).
+func (vs *virtualService) routeFor(req Request, gw, from string) *route {
 	routes := vs.tls
 	if req.Protocol == "HTTP" {
 		routes = vs.http
@@ -238,7 +239,7 @@ func (vs *virtualService) routeFor(req Request, gw string) *route {
 			return rt
 		}
 		for _, mt := range rt.matches {
-			if !bound(mt.gateways) || mt.port != 0 && mt.port != req.Port {
+			if !bound(mt.gateways) || mt.port != 0 && mt.port != req.Port || mt.sourceNamespace != "" && mt.sourceNamespace != from {
 				continue
 			}
 			if req.Protocol != "HTTP" && len(mt.sniHosts) > 0 && !anyMatch(mt.sniHosts, req.Host, hostMatch) {
@@ -270,7 +271,7 @@ func (m *Model) checkSidecar(req Request) Decision {
 		if !hasMesh(v.gateways) || !anyMatch(v.hosts, req.Host, hostMatch) || !m.visible(v.exportTo, v.ref.Namespace, ns) || !imports(sc, ns, v.ref.Namespace, req.Host, req.Port) {
 			continue
 		}
-		if r := v.routeFor(req, "mesh"); r != nil {
+		if r := v.routeFor(req, "mesh", ns); r != nil {
 			vs, rt = v, r
 			break
 		}
@@ -358,7 +359,7 @@ func (m *Model) viaRoute(req Request, d Decision, vs *virtualService, rt *route)
 		if !anyMatch(v.hosts, req.Host, hostMatch) || !m.visible(v.exportTo, v.ref.Namespace, gw.ref.Namespace) {
 			continue
 		}
-		if r := v.routeFor(gwReq, gwName); r != nil {
+		if r := v.routeFor(gwReq, gwName, gw.ref.Namespace); r != nil {
 			leg, legVS = r, v
 			break
 		}

@@ -109,9 +109,10 @@ type route struct {
 }
 
 type routeMatch struct {
-	gateways []string
-	port     int
-	sniHosts []string
+	gateways        []string
+	port            int
+	sniHosts        []string
+	sourceNamespace string // "" any
 }
 
 type istioGateway struct {
@@ -397,11 +398,11 @@ func decodeVirtualService(r reader, mt meta, spec map[string]any) *virtualServic
 			for _, mx := range asList(rm["match"]) {
 				mm := asMap(mx)
 				for k := range mm {
-					if !slices.Contains([]string{"gateways", "port", "sniHosts"}, k) && kind == "tls" || !slices.Contains([]string{"gateways", "port"}, k) && kind == "http" {
+					if !slices.Contains([]string{"gateways", "port", "sniHosts", "sourceNamespace"}, k) && kind == "tls" || !slices.Contains([]string{"gateways", "port", "sourceNamespace"}, k) && kind == "http" {
 						r.unmodelled(rt.path+".match."+k, "a route match the model does not evaluate (the route is taken as matching)")
 					}
 				}
-				rt.matches = append(rt.matches, routeMatch{gateways: strings_(mm["gateways"]), port: asInt(mm["port"]), sniHosts: lower(strings_(mm["sniHosts"]))})
+				rt.matches = append(rt.matches, routeMatch{gateways: strings_(mm["gateways"]), port: asInt(mm["port"]), sniHosts: lower(strings_(mm["sniHosts"])), sourceNamespace: asString(mm["sourceNamespace"])})
 			}
 			if d := asList(rm["route"]); len(d) > 0 {
 				dm := asMap(asMap(d[0])["destination"])

@@ -31,8 +31,8 @@
 //     "~") and egress[].port, outboundTrafficPolicy.mode (absent: the mesh
 //     default, which is Istio's ALLOW_ANY: the model cannot see meshConfig).
 //   - VirtualService: hosts, gateways (mesh and named Gateways), exportTo,
-//     http and tls routes (match gateways, port, sniHosts) and their first
-//     destination: in sidecar mode an HTTP route makes the host reachable
+//     http and tls routes (match gateways, port, sniHosts, sourceNamespace)
+//     and their first destination: in sidecar mode an HTTP route makes the host reachable
 //     from every namespace it is exported to even with no ServiceEntry
 //     visible there (Istio builds the virtual host anyway); a TLS route
 //     needs a visible ServiceEntry.
