@@ -11,11 +11,11 @@ const module = "github.com/uds-egress-fn/uds-egress-fn"
 // layers are the packages of the function, lowest first: a package may
 // import only packages of a lower layer (docs/architecture.md).
 var layers = [][]string{
-	{"internal/diag", "internal/naming", "generators/kinds", "internal/effect"},
+	{"internal/diag", "internal/naming", "generators/kinds"},
 	{"schemas"},
 	{"internal/krmio", "generators/validate", "generators/plan"},
 	{"generators/render"},
-	{"fn"},
+	{"fn", "internal/effect"},
 	{"internal/review"},
 	{""}, // the command, at the module root
 }

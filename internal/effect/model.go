@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
 )
 
 // Mutation is a deliberate defect of the model for the agreement test's
@@ -100,6 +102,12 @@ func New(objs []*yaml.Node, opts Options) *Model {
 // NewFrom decodes the objects each hands to add, one at a time (a node
 // need not outlive the call).
 func NewFrom(each func(add func(*yaml.Node)), opts Options) *Model {
+	return NewFromBoth(func(add func(*yaml.Node), _ func(render.Object)) { each(add) }, opts)
+}
+
+// NewFromBoth is NewFrom with a second way in: the objects the function
+// generates, in their typed form (no YAML round trip).
+func NewFromBoth(each func(add func(*yaml.Node), addRendered func(render.Object)), opts Options) *Model {
 	if opts.TrustDomain == "" {
 		opts.TrustDomain = "cluster.local"
 	}
@@ -107,12 +115,20 @@ func NewFrom(each func(add func(*yaml.Node)), opts Options) *Model {
 		opts.RootNamespace = "istio-system"
 	}
 	m := &Model{opts: opts, namespaces: map[string]*namespaceObj{}}
-	each(func(n *yaml.Node) {
+	addNode := func(n *yaml.Node) {
 		for n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
 			n = n.Content[0]
 		}
 		if n != nil {
 			m.decodeObject(n)
+		}
+	}
+	each(addNode, func(o render.Object) {
+		if !m.addRendered(o) {
+			var n yaml.Node
+			if err := n.Encode(o); err == nil {
+				addNode(&n)
+			}
 		}
 	})
 	// Oldest first, then by namespace and name: the order Istio picks

@@ -30,7 +30,7 @@ func (s Side) model(mut effect.Mutation) *effect.Model {
 	if objects == nil {
 		return nil
 	}
-	m := effect.NewFrom(objects, effect.Options{TrustDomain: s.Out.Settings.TrustDomain, Modes: s.modes, Mutation: mut})
+	m := effect.NewFromBoth(objects, effect.Options{TrustDomain: s.Out.Settings.TrustDomain, Modes: s.modes, Mutation: mut})
 	if m.Empty() && len(m.Unmodelled) == 0 {
 		return nil
 	}

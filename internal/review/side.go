@@ -1,7 +1,6 @@
 package review
 
 import (
-	"iter"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -93,29 +92,21 @@ func (s *Side) scan(rl *krmio.ResourceList) bool {
 // effectObjects hands add the objects that will be applied: without
 // Packages the input's objects as given; with Packages the kept ones and
 // the ones this run generates.
-func (s Side) effectObjects() func(add func(*yaml.Node)) {
+func (s Side) effectObjects() func(add func(*yaml.Node), addRendered func(render.Object)) {
 	objects := s.Out.Objects
 	if len(s.given) == 0 && !s.hasPackages {
 		return nil
 	}
-	return func(add func(*yaml.Node)) {
+	return func(add func(*yaml.Node), addRendered func(render.Object)) {
 		for _, g := range s.given {
 			if !s.hasPackages || !g.managed {
 				add(g.node)
 			}
 		}
 		if s.hasPackages && objects != nil {
-			encodeEach(objects, add)
-		}
-	}
-}
-
-// encodeEach hands each generated object to add as a node, one at a time.
-func encodeEach(objects iter.Seq[render.Object], add func(*yaml.Node)) {
-	for o := range objects {
-		var n yaml.Node
-		if err := n.Encode(o); err == nil {
-			add(&n)
+			for o := range objects {
+				addRendered(o)
+			}
 		}
 	}
 }
