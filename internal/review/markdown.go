@@ -16,11 +16,15 @@ func WriteReportMarkdown(w io.Writer, r Report) error {
 	var b strings.Builder
 	s := Summarize(r.Grants)
 	b.WriteString("### Egress access report\n\n")
-	fmt.Fprintf(&b, "**%s** may reach **%s** (%s): **%s**, **%s**. Results: %s.\n\n",
-		plural(s.Identities, "identity", "identities"), plural(s.Hosts, "host", "hosts"), plural(s.Grants, "grant", "grants"),
-		plural(s.NamespaceWide, "namespace-wide grant", "namespace-wide grants"),
-		plural(s.Anywhere, "grant through an Anywhere participant", "grants through Anywhere participants"),
-		resultCounts(r.Results))
+	if r.effectOnly() {
+		fmt.Fprintf(&b, "Results: %s.\n\n", resultCounts(r.Results))
+	} else {
+		fmt.Fprintf(&b, "**%s** may reach **%s** (%s): **%s**, **%s**. Results: %s.\n\n",
+			plural(s.Identities, "identity", "identities"), plural(s.Hosts, "host", "hosts"), plural(s.Grants, "grant", "grants"),
+			plural(s.NamespaceWide, "namespace-wide grant", "namespace-wide grants"),
+			plural(s.Anywhere, "grant through an Anywhere participant", "grants through Anywhere participants"),
+			resultCounts(r.Results))
+	}
 	writeErrorNote(&b, count(r.Results, "error"), "the input")
 	if r.effectOnly() {
 		gs := r.Effect.Grants()
