@@ -50,7 +50,11 @@ func (m *Model) addRendered(o render.Object) bool {
 		if spec.Egress != nil {
 			s.egress = []egressListener{}
 			for _, e := range spec.Egress {
-				s.egress = append(s.egress, egressListener{hosts: e.Hosts})
+				l := egressListener{hosts: e.Hosts}
+				if e.Port != nil {
+					l.port = e.Port.Number
+				}
+				s.egress = append(s.egress, l)
 			}
 		}
 		m.sidecars = append(m.sidecars, s)
@@ -59,7 +63,7 @@ func (m *Model) addRendered(o render.Object) bool {
 		for i, r := range spec.HTTP {
 			rt := route{path: fmt.Sprintf("spec.http[%d]", i)}
 			for _, mm := range r.Match {
-				rt.matches = append(rt.matches, routeMatch{gateways: mm.Gateways, port: mm.Port})
+				rt.matches = append(rt.matches, routeMatch{gateways: mm.Gateways, port: mm.Port, sourceNamespace: mm.SourceNamespace})
 			}
 			if len(r.Route) > 0 {
 				rt.dest, rt.port = strings.ToLower(r.Route[0].Destination.Host), r.Route[0].Destination.Port.Number
@@ -69,7 +73,7 @@ func (m *Model) addRendered(o render.Object) bool {
 		for i, r := range spec.TLS {
 			rt := route{path: fmt.Sprintf("spec.tls[%d]", i)}
 			for _, mm := range r.Match {
-				rt.matches = append(rt.matches, routeMatch{gateways: mm.Gateways, port: mm.Port, sniHosts: lower(append([]string(nil), mm.SniHosts...))})
+				rt.matches = append(rt.matches, routeMatch{gateways: mm.Gateways, port: mm.Port, sniHosts: lower(append([]string(nil), mm.SniHosts...)), sourceNamespace: mm.SourceNamespace})
 			}
 			if len(r.Route) > 0 {
 				rt.dest, rt.port = strings.ToLower(r.Route[0].Destination.Host), r.Route[0].Destination.Port.Number
