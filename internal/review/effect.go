@@ -131,6 +131,9 @@ func intentFor(byNS map[string][]Grant, id effect.Identity, ep effect.Endpoint) 
 			unrestricted = true
 		}
 		for _, h := range g.HTTP {
+			if len(h.Methods)+len(h.Paths) == 0 {
+				unrestricted = true // a rule that allows any request
+			}
 			http = append(http, h.String())
 		}
 	}
