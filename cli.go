@@ -34,7 +34,7 @@ func commands() []command {
 		{name: "version", summary: "print the version and exit", run: runVersion},
 		{name: "report", usage: "[--format markdown|json|mermaid] [--config FILE] [PATH...]", summary: "who may reach which external host:port", run: reviewCommand("report")},
 		{name: "diff", usage: "[--format markdown|json] [--config FILE] [--fail-on added|widened] BASE HEAD", summary: "what a change adds, removes or widens", run: reviewCommand("diff")},
-		{name: "can-i", usage: "[--format text|json] [--config FILE] [--labels k=v,...] [--method M] NAMESPACE/SERVICEACCOUNT URL [PATH...]", summary: "may this identity open this connection? (yes/no, then why)", run: reviewCommand("can-i")},
+		{name: "can-i", usage: "[--format text|json] [--labels k=v,..] [--method M] NS/SA URL [PATH...]", summary: "may this identity open this connection? (yes/no, then why)", run: reviewCommand("can-i")},
 		{name: "explain", usage: "[--config FILE] KIND/NAMESPACE/NAME [PATH...]", summary: "which Packages, entries and settings made an object", run: reviewCommand("explain")},
 	}
 }
