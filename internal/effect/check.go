@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 )
 
 // Check decides one request.
@@ -78,7 +80,7 @@ func (m *Model) checkAmbient(req Request) Decision {
 	d := Decision{AllowedBy: []Because{{Object: se.ref, Field: "spec.ports", Reason: "ServiceEntry for " + endpoint}}}
 	wp, wpNS := m.waypointOf(se)
 	d.Route = "waypoint " + wpNS + "/" + wp
-	wpRef := Ref{Kind: "Gateway", Namespace: wpNS, Name: wp}
+	wpRef := Ref{Kind: kinds.WaypointGateway.Kind, Namespace: wpNS, Name: wp}
 	found := false
 	for _, w := range m.waypoints {
 		found = found || w.ref.Namespace == wpNS && w.ref.Name == wp
@@ -125,7 +127,7 @@ func (m *Model) waypointOf(se *serviceEntry) (name, namespace string) {
 
 func hasPolicy(bs []Because) bool {
 	for _, b := range bs {
-		if b.Object.Kind == "AuthorizationPolicy" {
+		if b.Object.Kind == kinds.AuthorizationPolicy.Kind {
 			return true
 		}
 	}
@@ -137,10 +139,10 @@ func hasPolicy(bs []Because) bool {
 func (p *policy) targets(se, wp Ref) bool {
 	for _, t := range p.targetRefs {
 		switch {
-		case t.kind == "ServiceEntry" && (t.group == "networking.istio.io" || t.group == "") &&
+		case t.kind == kinds.ServiceEntry.Kind && (t.group == kinds.ServiceEntry.Group || t.group == "") &&
 			t.name == se.Name && t.namespace == se.Namespace && p.ref.Namespace == se.Namespace:
 			return true
-		case t.kind == "Gateway" && t.group == "gateway.networking.k8s.io" &&
+		case t.kind == kinds.WaypointGateway.Kind && t.group == kinds.WaypointGateway.Group &&
 			t.name == wp.Name && t.namespace == wp.Namespace && p.ref.Namespace == wp.Namespace:
 			return true
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 )
 
 // Ref names an object: "ServiceEntry istio-egress-ambient/ambient-se-x".
@@ -221,14 +223,6 @@ func stringMap(v any) map[string]string {
 	return out
 }
 
-func groupOf(apiVersion string) string {
-	g, _, found := strings.Cut(apiVersion, "/")
-	if !found {
-		return ""
-	}
-	return g
-}
-
 // Groups whose other kinds can change who reaches what: an object of a kind
 // the model does not know in one of these is unmodelled.
 var meshGroups = []string{"networking.istio.io", "security.istio.io", "gateway.networking.k8s.io", "extensions.istio.io"}
@@ -249,28 +243,28 @@ func (m *Model) decodeObject(n *yaml.Node) {
 	mt := meta{ref: ref, labels: stringMap(md["labels"]), created: asString(md["creationTimestamp"])}
 	r := reader{ref: ref, un: &m.Unmodelled}
 	spec := asMap(obj["spec"])
-	group := groupOf(apiVersion)
+	group := kinds.GroupOf(apiVersion)
 	switch {
-	case group == "networking.istio.io" && kind == "ServiceEntry":
+	case kinds.ServiceEntry.Is(apiVersion, kind):
 		m.serviceEntries = append(m.serviceEntries, decodeServiceEntry(r, mt, spec))
-	case group == "security.istio.io" && kind == "AuthorizationPolicy":
+	case kinds.AuthorizationPolicy.Is(apiVersion, kind):
 		m.policies = append(m.policies, decodePolicy(r, mt, spec))
-	case group == "networking.istio.io" && kind == "Sidecar":
+	case kinds.Sidecar.Is(apiVersion, kind):
 		m.sidecars = append(m.sidecars, decodeSidecar(r, mt, spec))
-	case group == "networking.istio.io" && kind == "VirtualService":
+	case kinds.VirtualService.Is(apiVersion, kind):
 		m.virtualServices = append(m.virtualServices, decodeVirtualService(r, mt, spec))
-	case group == "networking.istio.io" && kind == "Gateway":
+	case kinds.IstioGateway.Is(apiVersion, kind):
 		m.gateways = append(m.gateways, decodeGateway(r, mt, spec))
-	case group == "networking.istio.io" && kind == "DestinationRule":
+	case kinds.DestinationRule.Is(apiVersion, kind):
 		r.keys(spec, "spec", "host", "exportTo", "trafficPolicy", "workloadSelector", "subsets")
-	case group == "gateway.networking.k8s.io" && kind == "Gateway":
+	case kinds.WaypointGateway.Is(apiVersion, kind):
 		w := &waypoint{meta: mt, class: asString(spec["gatewayClassName"])}
 		if w.class != "istio-waypoint" {
 			r.unmodelled("spec.gatewayClassName", "a Gateway API gateway of class "+strconv.Quote(w.class)+" (only waypoints are modelled)")
 			return
 		}
 		m.waypoints = append(m.waypoints, w)
-	case group == "" && kind == "Namespace":
+	case kinds.Namespace.Is(apiVersion, kind):
 		mt.ref.Namespace = ""
 		m.namespaces[ref.Name] = &namespaceObj{meta: mt}
 	case slices.Contains(meshGroups, group):

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 )
 
 // Endpoint is an external host, port and protocol.
@@ -265,7 +267,7 @@ func (m *Model) Matrix(ids []Identity, eps []Endpoint, want map[Endpoint][]Ident
 				continue
 			}
 			add(Identity{Namespace: Other, ServiceAccount: Other, Mode: Ambient})
-			for _, p := range m.policiesTargeting(se.ref, Ref{Kind: "Gateway", Namespace: wpNS, Name: wp}) {
+			for _, p := range m.policiesTargeting(se.ref, Ref{Kind: kinds.WaypointGateway.Kind, Namespace: wpNS, Name: wp}) {
 				for _, ru := range p.rules {
 					for _, src := range ru.from {
 						for _, pr := range append(slices.Clone(src.principals), src.notPrincipals...) {

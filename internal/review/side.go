@@ -64,10 +64,7 @@ func (s *Side) scan(rl *krmio.ResourceList) bool {
 			continue
 		}
 		apiVersion, kind := krmio.Text(n, "apiVersion"), krmio.Text(n, "kind")
-		group, _, found := strings.Cut(apiVersion, "/")
-		if !found {
-			group = ""
-		}
+		group := kinds.GroupOf(apiVersion)
 		if kind == "Package" && group == "uds.dev" {
 			if krmio.Text(n, "metadata", "deletionTimestamp") == "" {
 				s.hasPackages = true
@@ -79,7 +76,7 @@ func (s *Side) scan(rl *krmio.ResourceList) bool {
 			}
 			continue
 		}
-		if !strings.HasSuffix(group, "istio.io") && group != "gateway.networking.k8s.io" && (group != "" || kind != "Namespace") {
+		if !strings.HasSuffix(group, "istio.io") && group != "gateway.networking.k8s.io" && !kinds.Namespace.Is(apiVersion, kind) {
 			continue
 		}
 		_, generated := kinds.Lookup(apiVersion, kind)
