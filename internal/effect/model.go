@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
 // Mutation is a deliberate defect of the model for the agreement test's
@@ -53,8 +54,8 @@ func MutationFromEnv() (Mutation, error) {
 
 // Modes of an identity.
 const (
-	Ambient = "ambient"
-	Sidecar = "sidecar"
+	Ambient = schemas.ModeAmbient
+	Sidecar = schemas.ModeSidecar
 )
 
 // Options are what the model needs beyond the objects.
@@ -156,7 +157,7 @@ func (m *Model) Empty() bool {
 func (m *Model) ModeOf(ns string) string {
 	if n := m.namespaces[ns]; n != nil {
 		switch {
-		case n.labels["istio.io/dataplane-mode"] == "ambient":
+		case n.labels["istio.io/dataplane-mode"] == schemas.ModeAmbient:
 			return Ambient
 		case n.labels["istio-injection"] == "enabled" || n.labels["istio.io/rev"] != "":
 			return Sidecar

@@ -7,6 +7,7 @@ import (
 
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/effect"
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
 // Effect is the effect section of a report: every identity × endpoint the
@@ -41,7 +42,7 @@ func (s Side) model(mut effect.Mutation) *effect.Model {
 func intentIdentities(gs []Grant) []effect.Identity {
 	var out []effect.Identity
 	for _, g := range gs {
-		if g.Mode == ModeSidecar {
+		if g.Mode == schemas.ModeSidecar {
 			out = append(out, effect.Identity{Namespace: g.Namespace, Labels: g.Selector, Mode: effect.Sidecar},
 				effect.Identity{Namespace: g.Namespace, Mode: effect.Sidecar})
 			continue
@@ -107,13 +108,13 @@ func intentFor(byNS map[string][]Grant, id effect.Identity, ep effect.Endpoint) 
 	unrestricted := false
 	for _, g := range byNS[id.Namespace] {
 		if id.Mode == effect.Sidecar {
-			if g.Mode != ModeSidecar {
+			if g.Mode != schemas.ModeSidecar {
 				continue
 			}
 			if selects(g.Selector, id.Labels) {
 				registryOnly = true
 			}
-		} else if g.Mode != ModeAmbient || g.ServiceAccount != "" && g.ServiceAccount != id.ServiceAccount {
+		} else if g.Mode != schemas.ModeAmbient || g.ServiceAccount != "" && g.ServiceAccount != id.ServiceAccount {
 			continue
 		}
 		if g.Host != ep.Host || g.Port != ep.Port || g.Protocol != ep.Protocol {
