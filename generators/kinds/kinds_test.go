@@ -1,15 +1,9 @@
 package kinds
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/uds-egress-fn/uds-egress-fn/internal/sourcescan"
 )
 
 // Every entry says everything the rest of the module reads from it.
@@ -57,59 +51,13 @@ func TestRegistryEntriesAreComplete(t *testing.T) {
 // literal equal to a registered kind in any other non-test Go file of the
 // module (nested modules such as e2e/istio excluded) fails.
 func TestNoKindLiteralsOutsideRegistry(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, statErr := os.Stat(filepath.Join(root, "go.mod")); statErr != nil {
-		t.Fatalf("module root not at %s: %v", root, statErr)
-	}
 	names := map[string]bool{}
 	for _, k := range All {
 		names[k.Kind] = true
 	}
-	self, _ := filepath.Abs(".")
-	scanned := 0
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	for _, lit := range sourcescan.StringLiterals(t, "../..", ".") {
+		if names[lit.Value] {
+			t.Errorf("%s:%d: the kind %q is spelled outside generators/kinds: read it from the registry (kinds.X.Kind, kinds.X.Is)", lit.File, lit.Line, lit.Value)
 		}
-		if d.IsDir() {
-			base := d.Name()
-			if path != root && (strings.HasPrefix(base, ".") || base == "testdata" || base == "vendor" || base == "bin" || path == self) {
-				return filepath.SkipDir
-			}
-			if _, statErr := os.Stat(filepath.Join(path, "go.mod")); statErr == nil && path != root {
-				return filepath.SkipDir // another module
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		scanned++
-		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			return err
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			lit, ok := n.(*ast.BasicLit)
-			if !ok || lit.Kind != token.STRING {
-				return true
-			}
-			if v, err := strconv.Unquote(lit.Value); err == nil && names[v] {
-				rel, _ := filepath.Rel(root, path)
-				t.Errorf("%s:%d: the kind %q is spelled outside generators/kinds: read it from the registry (kinds.X.Kind, kinds.X.Is)", rel, fset.Position(lit.Pos()).Line, v)
-			}
-			return true
-		})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if scanned < 20 {
-		t.Fatalf("scanned only %d Go files under %s: the walk is broken", scanned, root)
 	}
 }
