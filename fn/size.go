@@ -152,8 +152,7 @@ func (z *sizer) attribute(o *render.Object, size int) attribution {
 				parts = append(parts, part{bytes: 96, by: by})
 			}
 			for _, a := range r.Access {
-				id := a.Identity.Principal + a.Identity.Namespace
-				parts = append(parts, part{bytes: len(id) + 3, by: z.sources(a.Sources, true)})
+				parts = append(parts, part{bytes: len(a.Identity.Listed()) + 3, by: z.sources(a.Sources, true)})
 			}
 		}
 	case kinds.ServiceEntry.Is(o.APIVersion, o.Kind) && z.serviceEntries[key] != nil:

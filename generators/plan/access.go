@@ -42,7 +42,34 @@ type SidecarAccess struct {
 	Port PortProtocol
 	// Selector of the entry; nil means every pod of the namespace.
 	Selector schemas.Labels
-	Sources  []Source
+	// Reach is who can use the access as Istio computes it: ReachNamespace
+	// or ReachSelector (see Reach).
+	Reach Reach
+	// Sidecar is the index in the Package's Sidecars of the Sidecar made
+	// for Selector.
+	Sidecar int
+	Sources []Source
+}
+
+// Reach is who can use a sidecar-mode access as Istio computes it.
+type Reach string
+
+// Reaches: ReachNamespace is every pod of the namespace (the entry has no
+// selector, or sidecarScope is namespace, where the Package's
+// ServiceEntries are exported to the namespace and its Sidecars import
+// everything visible); ReachSelector is only the pods the selector picks
+// (sidecarScope workload).
+const (
+	ReachNamespace Reach = "namespace"
+	ReachSelector  Reach = "selector"
+)
+
+// reachOf decides the reach of an access with selector sel.
+func reachOf(sel schemas.Labels, scope string) Reach {
+	if len(sel) > 0 && scope == schemas.SidecarScopeWorkload {
+		return ReachSelector
+	}
+	return ReachNamespace
 }
 
 // accessSet collects the identities allowed to one port.

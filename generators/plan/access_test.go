@@ -17,7 +17,8 @@ func TestMergeSortedIsMergeOfTheUnion(t *testing.T) {
 	randomSet := func(anywhere bool) accessSet {
 		s := accessSet{}
 		for range rng.Intn(6) {
-			id := Identity{Principal: fmt.Sprintf("cluster.local/ns/n%d/sa/s", rng.Intn(5))}
+			n := fmt.Sprintf("n%d", rng.Intn(5))
+			id := Identity{Namespace: n, ServiceAccount: "s", Principal: "cluster.local/ns/" + n + "/sa/s"}
 			if rng.Intn(3) == 0 {
 				id = Identity{Namespace: fmt.Sprintf("n%d", rng.Intn(5))}
 			}

@@ -11,11 +11,23 @@ import (
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
-// Identity is who may connect: a SPIFFE principal (ServiceAccount) or, when
-// the entry names no ServiceAccount, a whole namespace.
+// Identity is who may connect: a ServiceAccount of a namespace or, when the
+// entry names no ServiceAccount, the whole namespace. Principal is the
+// ServiceAccount's SPIFFE principal ("<trustDomain>/ns/<ns>/sa/<sa>"),
+// what the AuthorizationPolicy lists; empty for a whole namespace.
 type Identity struct {
-	Principal string
-	Namespace string
+	Namespace      string
+	ServiceAccount string
+	Principal      string
+}
+
+// Listed is how the AuthorizationPolicy lists the identity: its principal,
+// or the namespace.
+func (id Identity) Listed() string {
+	if id.Principal != "" {
+		return id.Principal
+	}
+	return id.Namespace
 }
 
 // PortRule is one AuthorizationPolicy rule: the identities allowed to reach
@@ -103,7 +115,8 @@ func newAmbientBuilder(s schemas.Settings, policies policyIndex, names *naming.N
 func (b *ambientBuilder) identity(a schemas.Subject, entry *schemas.Allow, path string) (Identity, *diag.Finding) {
 	ns := a.Package.Metadata.Namespace
 	if entry.ServiceAccount != "" {
-		return Identity{Principal: fmt.Sprintf("%s/ns/%s/sa/%s", b.settings.TrustDomain, ns, entry.ServiceAccount)}, nil
+		return Identity{Namespace: ns, ServiceAccount: entry.ServiceAccount,
+			Principal: fmt.Sprintf("%s/ns/%s/sa/%s", b.settings.TrustDomain, ns, entry.ServiceAccount)}, nil
 	}
 	f := diag.New(diag.NamespaceIdentity, a.Ref, path,
 		"%s names no serviceAccount, so every workload in namespace %q is allowed (namespace-wide source); set serviceAccount to narrow it to one identity", path, ns)

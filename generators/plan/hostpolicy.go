@@ -219,33 +219,18 @@ func (b *ambientBuilder) covers(from *schemas.HTTPFrom, id Identity) bool {
 	if from == nil {
 		return true
 	}
-	ns := id.Namespace
-	if id.Principal != "" {
-		ns = principalNamespace(id.Principal)
-	}
-	if slices.Contains(from.Namespaces, ns) {
+	if slices.Contains(from.Namespaces, id.Namespace) {
 		return true
 	}
-	if id.Principal == "" {
+	if id.ServiceAccount == "" {
 		return false
 	}
 	for _, sa := range from.ServiceAccounts {
-		sns, name, _ := strings.Cut(sa, "/")
-		if id.Principal == fmt.Sprintf("%s/ns/%s/sa/%s", b.settings.TrustDomain, sns, name) {
+		if ns, name, _ := strings.Cut(sa, "/"); ns == id.Namespace && name == id.ServiceAccount {
 			return true
 		}
 	}
 	return false
-}
-
-// principalNamespace returns the namespace of "<td>/ns/<ns>/sa/<sa>".
-func principalNamespace(p string) string {
-	_, rest, ok := strings.Cut(p, "/ns/")
-	if !ok {
-		return ""
-	}
-	ns, _, _ := strings.Cut(rest, "/sa/")
-	return ns
 }
 
 // String names an identity in messages.

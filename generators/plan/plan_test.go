@@ -703,7 +703,7 @@ func TestAccessSources(t *testing.T) {
 	var got []string
 	for _, r := range p.Ambient.Hosts[0].Rules {
 		for _, acc := range r.Access {
-			got = append(got, fmt.Sprintf("%d %s%s anywhere=%v %v", r.Port, acc.Identity.Principal, acc.Identity.Namespace, acc.Anywhere, acc.Sources))
+			got = append(got, fmt.Sprintf("%d %s anywhere=%v %v", r.Port, acc.Identity.Listed(), acc.Anywhere, acc.Sources))
 		}
 	}
 	assert.Equal(t, []string{
@@ -722,6 +722,47 @@ func TestAccessSources(t *testing.T) {
 		"8443/TLS {app=web} [team-c/c spec.network.allow[1]]",
 		"443/TLS {} [team-c/c spec.network.allow[2]]",
 	}, side)
+}
+
+// The plan carries decisions, not strings to parse back (issue 18): an
+// ambient identity is its namespace and ServiceAccount (the principal is
+// only how the AuthorizationPolicy lists it), and a sidecar access says
+// who can use it (its reach) and which Sidecar it belongs to.
+func TestPlanCarriesIdentityAndReach(t *testing.T) {
+	a := pkg(t, "a", "team-a", "ambient", `
+- {direction: Egress, remoteHost: api.example.com, port: 443, serviceAccount: app, description: one}
+- {direction: Egress, remoteHost: api.example.com, port: 443, description: two}`)
+	c := pkg(t, "c", "team-c", "sidecar", `
+- {direction: Egress, remoteHost: api.example.com, selector: {app: web}, port: 443, description: one}
+- {direction: Egress, remoteHost: api.example.com, port: 8443, description: two}`)
+	s := schemas.DefaultSettings()
+	s.TrustDomain = "example.org"
+	for _, scope := range []string{schemas.SidecarScopeNamespace, schemas.SidecarScopeWorkload} {
+		s.SidecarScope = scope
+		p, _ := plan.Build(plan.Input{Packages: []schemas.Subject{a, c}, Settings: s})
+		require.Len(t, p.Ambient.Hosts, 1)
+		var ids []plan.Identity
+		for _, acc := range p.Ambient.Hosts[0].Rules[0].Access {
+			ids = append(ids, acc.Identity)
+		}
+		assert.Equal(t, []plan.Identity{
+			{Namespace: "team-a", ServiceAccount: "app", Principal: "example.org/ns/team-a/sa/app"},
+			{Namespace: "team-a"},
+		}, ids)
+		pkg := p.Sidecar.Packages[0]
+		access := pkg.ServiceEntries[0].Access
+		require.Len(t, access, 2)
+		want := plan.ReachNamespace
+		if scope == schemas.SidecarScopeWorkload {
+			want = plan.ReachSelector
+		}
+		assert.Equal(t, want, access[0].Reach, "a selector's access, sidecarScope %s", scope)
+		assert.Equal(t, plan.ReachNamespace, access[1].Reach, "every pod's access, sidecarScope %s", scope)
+		for _, acc := range access {
+			assert.Equal(t, acc.Selector.Canonical(), pkg.Sidecars[acc.Sidecar].Selector.Canonical())
+		}
+		assert.NotEqual(t, access[0].Sidecar, access[1].Sidecar)
+	}
 }
 
 // The reproduced duplicate: foo.com4 collides with foo.com, and its hashed

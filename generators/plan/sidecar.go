@@ -134,8 +134,8 @@ func (b *sidecarBuilder) add(a schemas.Subject) {
 	pkg := &SidecarPackage{ID: a.ID(), Generation: a.Package.Metadata.Generation, UID: a.Package.Metadata.UID, ref: a.Ref}
 	local := map[string]int{}
 	firstPath := map[string]string{} // host -> path of the entry that first named it
-	selectors := map[string]bool{}
-	selIDs := map[int]string{} // allow entry index -> its selector's Identity
+	sidecars := map[string]int{}     // selector Identity -> index in pkg.Sidecars
+	selIDs := map[int]string{}       // allow entry index -> its selector's Identity
 	ns := pkg.ID.Namespace
 	seNames := namesOf(b.names, ns, kinds.ServiceEntry)
 	scNames := namesOf(b.names, ns, kinds.Sidecar)
@@ -156,13 +156,14 @@ func (b *sidecarBuilder) add(a schemas.Subject) {
 			selID = sel.Identity()
 			selIDs[r.index] = selID
 		}
-		b.addAccess(&pkg.ServiceEntries[local[r.host]], owner, selID, r.pp, sel, Source{Package: pkg.ID, Entry: r.index})
-		if !selectors[selID] {
-			selectors[selID] = true
-			sc := WorkloadSidecar{Selector: sel}
-			sc.Name = b.claim(scNames, sidecarBaseName(pkg.ID.Name, sel), owner+"selector "+selID, sel.Canonical(), a.Ref, r.path+".selector")
-			pkg.Sidecars = append(pkg.Sidecars, sc)
+		sc, ok := sidecars[selID]
+		if !ok {
+			sc = len(pkg.Sidecars)
+			sidecars[selID] = sc
+			name := b.claim(scNames, sidecarBaseName(pkg.ID.Name, sel), owner+"selector "+selID, sel.Canonical(), a.Ref, r.path+".selector")
+			pkg.Sidecars = append(pkg.Sidecars, WorkloadSidecar{Name: name, Selector: sel})
 		}
+		b.addAccess(&pkg.ServiceEntries[local[r.host]], owner, selID, sc, r.pp, sel, Source{Package: pkg.ID, Entry: r.index})
 		b.share(a, r)
 		b.warnPort(a, r)
 		if !warned[r.host] {
@@ -184,7 +185,7 @@ type accessKey struct {
 }
 
 // addAccess records that the entry src, with selector sel, asked for pp.
-func (b *sidecarBuilder) addAccess(se *LocalServiceEntry, owner, selID string, pp PortProtocol, sel schemas.Labels, src Source) {
+func (b *sidecarBuilder) addAccess(se *LocalServiceEntry, owner, selID string, sidecar int, pp PortProtocol, sel schemas.Labels, src Source) {
 	k := accessKey{owner, se.Host, selID, pp}
 	if i, ok := b.access[k]; ok {
 		a := &se.Access[i]
@@ -194,7 +195,7 @@ func (b *sidecarBuilder) addAccess(se *LocalServiceEntry, owner, selID string, p
 		return
 	}
 	b.access[k] = len(se.Access)
-	se.Access = append(se.Access, SidecarAccess{Port: pp, Selector: sel, Sources: []Source{src}})
+	se.Access = append(se.Access, SidecarAccess{Port: pp, Selector: sel, Reach: reachOf(sel, b.settings.SidecarScope), Sidecar: sidecar, Sources: []Source{src}})
 }
 
 // selectorOf returns the entry's selector, nil for "all pods" (no selector

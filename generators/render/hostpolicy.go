@@ -79,7 +79,8 @@ type HostDestination struct {
 // ambient namespace beside the host's ServiceEntry.
 func hostPolicyObjects(p plan.AmbientPlan, s schemas.Settings) []Object {
 	var out []Object
-	for _, h := range p.Hosts {
+	for i, h := range p.Hosts {
+		rec := Record{Role: RoleHostPolicy, host: int32(i)}
 		meta := func(name string) Meta {
 			return Meta{Name: name, Namespace: s.AmbientNamespace, Annotations: userAnnotations(h.Users.List()),
 				Labels: map[string]string{packageLabel: sharedAmbient}}
@@ -87,7 +88,7 @@ func hostPolicyObjects(p plan.AmbientPlan, s schemas.Settings) []Object {
 		if o := h.Origination; o != nil {
 			out = append(out, Object{
 				APIVersion: kinds.DestinationRule.APIVersion(), Kind: kinds.DestinationRule.Kind, Metadata: meta(h.DestinationRuleName),
-				Shaped: append(slices.Clip(shapedHostPolicy), hostPolicyKeys(h.Host, s)...),
+				Record: rec.shaped(append(slices.Clip(shapedHostPolicy), hostPolicyKeys(h.Host, s)...)),
 				Spec: DestinationRuleSpec{
 					ExportTo: []string{"."}, Host: h.Host,
 					TrafficPolicy: TrafficPolicy{PortLevelSettings: []PortTrafficPolicy{{
@@ -106,7 +107,7 @@ func hostPolicyObjects(p plan.AmbientPlan, s schemas.Settings) []Object {
 			}
 			out = append(out, Object{
 				APIVersion: kinds.VirtualService.APIVersion(), Kind: kinds.VirtualService.Kind, Metadata: meta(h.VirtualServiceName),
-				Shaped: append(slices.Clip(shapedHostPolicy), hostPolicyKeys(h.Host, s)...),
+				Record: rec.shaped(append(slices.Clip(shapedHostPolicy), hostPolicyKeys(h.Host, s)...)),
 				Spec: HeaderVirtualServiceSpec{
 					ExportTo: []string{"."}, Hosts: []string{h.Host},
 					HTTP: []HeaderHTTPRoute{{Headers: Headers{Request: ops}, Route: []HostRoute{{HostDestination{h.Host}}}}},

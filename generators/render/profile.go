@@ -87,6 +87,6 @@ func namespace(name string, s schemas.Settings) Object {
 	return Object{
 		APIVersion: kinds.Namespace.APIVersion(), Kind: kinds.Namespace.Kind,
 		Metadata: Meta{Name: name, Labels: labels, Annotations: copyMap(pruneProtection)},
-		Shaped:   shaped,
+		Record:   Record{Role: RoleNamespace, Shaped: shaped},
 	}
 }

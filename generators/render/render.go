@@ -75,7 +75,7 @@ func Render(p plan.Plan, s schemas.Settings, opt Options) []Object {
 	return sorted
 }
 
-// The records of what shaped each kind of object (Object.Shaped): the
+// The records of what shaped each kind of object (Record.Shaped): the
 // config keys its namespace, name or spec read. "gatewayPorts" stands for
 // the ports the plan chose, from wherever they came.
 var (
@@ -89,6 +89,12 @@ var (
 	shapedSidecar         = []string{"sidecarScope"}
 	shapedWorkloadSidecar = []string{"sidecarScope", "gatewayNamespace", "clusterDomain"}
 )
+
+// shaped is the record with the config keys that shaped the object.
+func (r Record) shaped(keys []string) Record {
+	r.Shaped = keys
+	return r
+}
 
 // hostPolicyKeys is "hosts[i]" for the host policy of host, if any.
 func hostPolicyKeys(host string, s schemas.Settings) []string {
@@ -134,8 +140,9 @@ func portOf(pp plan.PortProtocol) Port {
 
 func ambient(p plan.AmbientPlan, s schemas.Settings) []Object {
 	var out []Object
-	for _, h := range p.Hosts {
+	for i, h := range p.Hosts {
 		users := userAnnotations(h.Users.List())
+		rec := Record{Role: RoleAmbientHost, host: int32(i)}
 		out = append(out, Object{
 			APIVersion: kinds.ServiceEntry.APIVersion(), Kind: kinds.ServiceEntry.Kind,
 			Metadata: Meta{
@@ -147,10 +154,10 @@ func ambient(p plan.AmbientPlan, s schemas.Settings) []Object {
 				},
 			},
 			Spec:   seSpec(h.Host, h.Ports),
-			Shaped: shapedAmbient,
+			Record: rec.shaped(shapedAmbient),
 		}, Object{
 			APIVersion: kinds.AuthorizationPolicy.APIVersion(), Kind: kinds.AuthorizationPolicy.Kind,
-			Shaped: append(slices.Clip(shapedPolicy), hostPolicyKeys(h.Host, s)...),
+			Record: rec.shaped(append(slices.Clip(shapedPolicy), hostPolicyKeys(h.Host, s)...)),
 			Metadata: Meta{
 				Name: h.PolicyName, Namespace: s.AmbientNamespace, Annotations: copyMap(users),
 				Labels: map[string]string{packageLabel: sharedAmbient, "uds/for": "egress"},
@@ -187,7 +194,7 @@ func rules(prs []plan.PortRule) []Rule {
 func waypoint(p plan.AmbientPlan, s schemas.Settings) Object {
 	return Object{
 		APIVersion: kinds.WaypointGateway.APIVersion(), Kind: kinds.WaypointGateway.Kind,
-		Shaped: shapedWaypoint,
+		Record: Record{Role: RoleWaypoint, Shaped: shapedWaypoint},
 		Metadata: Meta{
 			Name: s.WaypointName, Namespace: s.AmbientNamespace, Annotations: userAnnotations(p.Users.List()),
 			Labels: map[string]string{"istio.io/gateway-name": s.WaypointName, packageLabel: sharedAmbient},
@@ -208,11 +215,12 @@ func waypoint(p plan.AmbientPlan, s schemas.Settings) Object {
 
 func sidecar(p plan.SidecarPlan, s schemas.Settings) []Object {
 	var out []Object
-	for _, pkg := range p.Packages {
-		out = append(out, packageObjects(pkg, s)...)
+	for i, pkg := range p.Packages {
+		out = append(out, packageObjects(pkg, int32(i), s)...)
 	}
 	gatewayHost := fmt.Sprintf("%s.%s.svc.%s", s.GatewayService, s.GatewayNamespace, s.ClusterDomain)
-	for _, h := range p.Hosts {
+	for hi, h := range p.Hosts {
+		rec := Record{Role: RoleGatewayHost, host: int32(hi)}
 		users := userAnnotations(h.Users.List())
 		meta := func(name string) Meta {
 			return Meta{Name: name, Namespace: s.GatewayNamespace, Annotations: copyMap(users),
@@ -257,9 +265,9 @@ func sidecar(p plan.SidecarPlan, s schemas.Settings) []Object {
 				TLSRoute{Match: []TLSMatch{{Gateways: []string{h.GatewayName}, Port: pp.Port, SniHosts: sni}}, Route: []Route{out}})
 		}
 		out = append(out,
-			Object{APIVersion: kinds.IstioGateway.APIVersion(), Kind: kinds.IstioGateway.Kind, Metadata: meta(h.GatewayName), Spec: gw, Shaped: shapedGateway},
-			Object{APIVersion: kinds.VirtualService.APIVersion(), Kind: kinds.VirtualService.Kind, Metadata: meta(h.VirtualServiceName), Spec: vs, Shaped: shapedSharedVS},
-			Object{APIVersion: kinds.ServiceEntry.APIVersion(), Kind: kinds.ServiceEntry.Kind, Metadata: meta(h.ServiceEntryName), Spec: seSpec(h.Host, h.Ports), Shaped: shapedSharedSE},
+			Object{APIVersion: kinds.IstioGateway.APIVersion(), Kind: kinds.IstioGateway.Kind, Metadata: meta(h.GatewayName), Spec: gw, Record: rec.shaped(shapedGateway)},
+			Object{APIVersion: kinds.VirtualService.APIVersion(), Kind: kinds.VirtualService.Kind, Metadata: meta(h.VirtualServiceName), Spec: vs, Record: rec.shaped(shapedSharedVS)},
+			Object{APIVersion: kinds.ServiceEntry.APIVersion(), Kind: kinds.ServiceEntry.Kind, Metadata: meta(h.ServiceEntryName), Spec: seSpec(h.Host, h.Ports), Record: rec.shaped(shapedSharedSE)},
 		)
 	}
 	return out
@@ -285,7 +293,7 @@ func vsExportTo(users []schemas.PackageID, gatewayNamespace string) []string {
 	return append([]string{"."}, nss...)
 }
 
-func packageObjects(pkg *plan.SidecarPackage, s schemas.Settings) []Object {
+func packageObjects(pkg *plan.SidecarPackage, index int32, s schemas.Settings) []Object {
 	meta := func(name string) Meta {
 		m := Meta{Name: name, Namespace: pkg.ID.Namespace, Labels: map[string]string{
 			packageLabel: pkg.ID.Name, generationLabel: strconv.FormatInt(pkg.Generation, 10),
@@ -296,10 +304,11 @@ func packageObjects(pkg *plan.SidecarPackage, s schemas.Settings) []Object {
 		return m
 	}
 	var out []Object
-	for _, se := range pkg.ServiceEntries {
-		out = append(out, Object{APIVersion: kinds.ServiceEntry.APIVersion(), Kind: kinds.ServiceEntry.Kind, Metadata: meta(se.Name), Spec: seSpec(se.Host, se.Ports)})
+	for i, se := range pkg.ServiceEntries {
+		out = append(out, Object{APIVersion: kinds.ServiceEntry.APIVersion(), Kind: kinds.ServiceEntry.Kind, Metadata: meta(se.Name), Spec: seSpec(se.Host, se.Ports),
+			Record: Record{Role: RolePackageServiceEntry, pkg: index, item: int32(i)}})
 	}
-	for _, sc := range pkg.Sidecars {
+	for i, sc := range pkg.Sidecars {
 		spec := SidecarSpec{OutboundTrafficPolicy: OutboundTrafficPolicy{Mode: "REGISTRY_ONLY"}}
 		if sc.Selector != nil {
 			spec.WorkloadSelector = &WorkloadSelector{Labels: sc.Selector.Map()}
@@ -309,7 +318,8 @@ func packageObjects(pkg *plan.SidecarPackage, s schemas.Settings) []Object {
 			spec.Egress = egress(pkg, sc, s)
 			shaped = shapedWorkloadSidecar
 		}
-		out = append(out, Object{APIVersion: kinds.Sidecar.APIVersion(), Kind: kinds.Sidecar.Kind, Metadata: meta(sc.Name), Spec: spec, Shaped: shaped})
+		out = append(out, Object{APIVersion: kinds.Sidecar.APIVersion(), Kind: kinds.Sidecar.Kind, Metadata: meta(sc.Name), Spec: spec,
+			Record: Record{Role: RolePackageSidecar, pkg: index, item: int32(i), Shaped: shaped}})
 	}
 	return out
 }

@@ -7,11 +7,10 @@ type Object struct {
 	Metadata   Meta   `yaml:"metadata"`
 	// Spec is empty only for a Namespace.
 	Spec any `yaml:"spec,omitempty"`
-	// Shaped is the record of what shaped the object, kept by Render and
-	// never written: the config keys its namespace, name or spec come
-	// from, in the order explain prints them ("hosts[i]" for a host
-	// policy, gatewayPorts with where the ports came from).
-	Shaped []string `yaml:"-" json:"-"`
+	// Record is what Render keeps about the object and never writes: why
+	// it exists, the allow entries that gave it, the config keys that
+	// shaped it.
+	Record Record `yaml:"-" json:"-"`
 }
 
 // Meta is object metadata.

@@ -103,7 +103,7 @@ func runCanI(env Env, req effect.Request, paths []string, config, format string)
 	if req.Mode == "" {
 		req.Mode = m.ModeOf(req.Namespace)
 	}
-	_, _, _, sources := intentFor(grantsByNamespace(Grants(a.Out.Plan, a.Out.Settings)), req.Identity, effect.Endpoint{Host: req.Host, Port: req.Port, Protocol: req.Protocol})
+	_, _, _, sources := intentFor(grantsByNamespace(Grants(a.Out.Plan)), req.Identity, effect.Endpoint{Host: req.Host, Port: req.Port, Protocol: req.Protocol})
 	if format == "json" {
 		ans := CanIAnswer{APIVersion: APIVersion, Kind: KindCanI, Request: req, Decision: d, Sources: nonNil(sources)}
 		b, _ := json.MarshalIndent(ans, "", "  ")

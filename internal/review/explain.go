@@ -60,54 +60,62 @@ func Explain(w io.Writer, a fn.Output, ref ObjectRef) (bool, error) {
 }
 
 func explainObject(b *strings.Builder, a fn.Output, o *render.Object) {
-	s := a.Settings
+	rec := o.Record
 	fmt.Fprintf(b, "%s %s (%s)\n", o.Kind, qualified(o.Metadata.Namespace, o.Metadata.Name), o.APIVersion)
-	grants := Grants(a.Plan, s)
-	var what string
-	var mine []Grant
-	switch {
-	case o.Metadata.Namespace == "":
-		what = "the egress namespace " + o.Metadata.Name + " (profile istio: the cluster has no UDS operator to create it)"
-	case o.Metadata.Namespace == s.AmbientNamespace && kinds.WaypointGateway.Is(o.APIVersion, o.Kind):
-		what = "the ambient egress waypoint, shared by every ambient Package with a remoteHost entry"
-		mine = filter(grants, func(g Grant) bool { return g.Mode == schemas.ModeAmbient })
-	case o.Metadata.Namespace == s.AmbientNamespace:
-		h := ambientHost(a.Plan, o.Metadata.Name)
-		what = "ambient egress to " + hostOr(h)
-		if kinds.DestinationRule.Is(o.APIVersion, o.Kind) || kinds.VirtualService.Is(o.APIVersion, o.Kind) {
-			what += ", shaped by its host policy (EgressConfig spec.hosts)"
+	fmt.Fprintf(b, "  what: %s\n", what(a.Plan, o))
+	// Who gave the object is render's record too (Record.Entries): each
+	// access it carries, with the allow entries behind it.
+	var gave []given
+	for e := range rec.Entries(a.Plan) {
+		var g Grant
+		if e.Ambient != nil {
+			g = ambientGrant(e.Host, e.Port, e.Protocol, e.Ambient)
+		} else {
+			g = sidecarGrant(e.Package, e.Host, e.Sidecar)
 		}
-		mine = filter(grants, func(g Grant) bool { return g.Mode == schemas.ModeAmbient && h != nil && g.Host == h.Host })
-	case o.Metadata.Namespace == s.GatewayNamespace:
-		h := sharedHost(a.Plan, o)
-		what = "sidecar egress through the egress gateway to " + sharedHostOr(h)
-		mine = filter(grants, func(g Grant) bool { return g.Mode == schemas.ModeSidecar && h != nil && g.Host == h.Host })
-	default:
-		pkg := sidecarPackage(a.Plan, o.Metadata.Namespace)
-		what = "a sidecar Package's own egress object"
-		mine = filter(grants, func(g Grant) bool { return g.Mode == schemas.ModeSidecar && g.Namespace == o.Metadata.Namespace })
-		if pkg != nil {
-			what = "Package " + pkg.ID.String() + "'s own egress object"
-			mine = filter(mine, localFilter(pkg, o))
-		}
+		gave = append(gave, given{g, e.Sources()})
 	}
-	fmt.Fprintf(b, "  what: %s\n", what)
+	slices.SortStableFunc(gave, func(x, y given) int { return compareGrants(x.grant, y.grant) })
 	b.WriteString("  produced by:\n")
-	for _, line := range producedBy(mine, participants(a.Plan)) {
+	for _, line := range producedBy(gave) {
 		fmt.Fprintf(b, "    %s\n", line)
 	}
-	if len(mine) == 0 {
+	if len(gave) == 0 {
 		b.WriteString("    (no allow entry: the object exists for the mode as a whole)\n")
 	}
-	// What shaped the object is render's record (render.Object.Shaped);
-	// explain keeps no table of its own.
 	b.WriteString("  shaped by config:\n")
-	if len(o.Shaped) == 0 {
+	if len(rec.Shaped) == 0 {
 		b.WriteString("    no setting: its namespace, name and spec come from the Package alone\n")
 	}
-	for _, key := range o.Shaped {
+	for _, key := range rec.Shaped {
 		fmt.Fprintf(b, "    %s: %s\n", key, settingLine(a, key))
 	}
+}
+
+// given is one access an object carries and the allow entries behind it.
+type given struct {
+	grant   Grant
+	sources []plan.Source
+}
+
+// what says, for people, why the object exists (its Record.Role).
+func what(p plan.Plan, o *render.Object) string {
+	rec := o.Record
+	switch rec.Role {
+	case render.RoleNamespace:
+		return "the egress namespace " + o.Metadata.Name + " (profile istio: the cluster has no UDS operator to create it)"
+	case render.RoleWaypoint:
+		return "the ambient egress waypoint, shared by every ambient Package with a remoteHost entry"
+	case render.RoleAmbientHost:
+		return "ambient egress to " + rec.AmbientHost(p).Host
+	case render.RoleHostPolicy:
+		return "ambient egress to " + rec.AmbientHost(p).Host + ", shaped by its host policy (EgressConfig spec.hosts)"
+	case render.RoleGatewayHost:
+		return "sidecar egress through the egress gateway to " + rec.SharedHost(p).Host
+	case render.RolePackageServiceEntry, render.RolePackageSidecar:
+		return "Package " + rec.Package(p).ID.String() + "'s own egress object"
+	}
+	return "an object the function did not render"
 }
 
 // settingLine is the value of one recorded key and where it came from.
@@ -135,22 +143,24 @@ func settingLine(a fn.Output, key string) string {
 }
 
 // producedBy lists each allow entry with what it gave, one line per entry.
-func producedBy(gs []Grant, anywhere map[string]bool) []string {
-	type gave struct{ ports, identities []string }
-	by := map[string]*gave{}
+func producedBy(gave []given) []string {
+	type gaveTo struct{ ports, identities []string }
+	by := map[string]*gaveTo{}
 	var order []string
-	for _, g := range gs {
-		for _, src := range g.Sources {
-			if by[src] == nil {
-				by[src] = &gave{}
-				order = append(order, src)
+	for _, x := range gave {
+		g := x.grant
+		for _, src := range x.sources {
+			key := src.String()
+			if by[key] == nil {
+				by[key] = &gaveTo{}
+				order = append(order, key)
 			}
-			e := by[src]
+			e := by[key]
 			if p := fmt.Sprintf("%s:%d/%s", g.Host, g.Port, g.Protocol); !slices.Contains(e.ports, p) {
 				e.ports = append(e.ports, p)
 			}
 			id := g.Identity()
-			if anywhere[src] {
+			if src.Anywhere {
 				id += " (remoteGenerated: Anywhere participant)"
 			}
 			if !slices.Contains(e.identities, id) {
@@ -162,92 +172,6 @@ func producedBy(gs []Grant, anywhere map[string]bool) []string {
 	out := make([]string, len(order))
 	for i, src := range order {
 		out[i] = fmt.Sprintf("%s: %s → %s", src, strings.Join(by[src].identities, ", "), strings.Join(by[src].ports, ", "))
-	}
-	return out
-}
-
-func filter(gs []Grant, keep func(Grant) bool) []Grant {
-	var out []Grant
-	for _, g := range gs {
-		if keep(g) {
-			out = append(out, g)
-		}
-	}
-	return out
-}
-
-func ambientHost(p plan.Plan, name string) *plan.AmbientHost {
-	for _, h := range p.Ambient.Hosts {
-		if h.ServiceEntryName == name || h.PolicyName == name || h.DestinationRuleName == name || h.VirtualServiceName == name {
-			return h
-		}
-	}
-	return nil
-}
-
-func sharedHost(p plan.Plan, o *render.Object) *plan.SharedHost {
-	is := func(k kinds.Kind, name string) bool { return k.Is(o.APIVersion, o.Kind) && name == o.Metadata.Name }
-	for _, h := range p.Sidecar.Hosts {
-		if is(kinds.IstioGateway, h.GatewayName) || is(kinds.VirtualService, h.VirtualServiceName) || is(kinds.ServiceEntry, h.ServiceEntryName) {
-			return h
-		}
-	}
-	return nil
-}
-
-func sidecarPackage(p plan.Plan, ns string) *plan.SidecarPackage {
-	for _, pkg := range p.Sidecar.Packages {
-		if pkg.ID.Namespace == ns {
-			return pkg
-		}
-	}
-	return nil
-}
-
-// localFilter keeps the grants a package-local object carries: a
-// ServiceEntry's host, or a Sidecar's selector.
-func localFilter(pkg *plan.SidecarPackage, o *render.Object) func(Grant) bool {
-	for _, se := range pkg.ServiceEntries {
-		if kinds.ServiceEntry.Is(o.APIVersion, o.Kind) && se.Name == o.Metadata.Name {
-			return func(g Grant) bool { return g.Host == se.Host }
-		}
-	}
-	for _, sc := range pkg.Sidecars {
-		if kinds.Sidecar.Is(o.APIVersion, o.Kind) && sc.Name == o.Metadata.Name {
-			want := sc.Selector.Canonical()
-			return func(g Grant) bool { return selectorText(g.Selector) == want }
-		}
-	}
-	return func(Grant) bool { return false }
-}
-
-func hostOr(h *plan.AmbientHost) string {
-	if h == nil {
-		return "an unknown host"
-	}
-	return h.Host
-}
-
-func sharedHostOr(h *plan.SharedHost) string {
-	if h == nil {
-		return "an unknown host"
-	}
-	return h.Host
-}
-
-// participants returns the allow entries that are Anywhere participants.
-func participants(p plan.Plan) map[string]bool {
-	out := map[string]bool{}
-	for _, h := range p.Ambient.Hosts {
-		for _, r := range h.Rules {
-			for _, a := range r.Access {
-				for _, src := range a.Sources {
-					if src.Anywhere {
-						out[src.String()] = true
-					}
-				}
-			}
-		}
 	}
 	return out
 }

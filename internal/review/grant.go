@@ -67,10 +67,10 @@ func (g Grant) HTTPText() string {
 	return strings.Join(parts, "; ")
 }
 
-// Reaches of a sidecar-mode grant.
+// Reaches of a sidecar-mode grant, as the plan decides them.
 const (
-	ReachNamespace = "namespace"
-	ReachSelector  = "selector"
+	ReachNamespace = string(plan.ReachNamespace)
+	ReachSelector  = string(plan.ReachSelector)
 )
 
 // NamespaceWide reports whether every workload of the namespace may use
@@ -135,7 +135,7 @@ func selectorText(sel map[string]string) string {
 
 // Grants lists the access a plan gives, sorted by host, port, namespace,
 // serviceAccount (then mode and selector, so the order is total).
-func Grants(p plan.Plan, s schemas.Settings) []Grant {
+func Grants(p plan.Plan) []Grant {
 	var out []Grant
 	for _, h := range p.Ambient.Hosts {
 		protocols := map[int]string{}
@@ -145,14 +145,10 @@ func Grants(p plan.Plan, s schemas.Settings) []Grant {
 		// With http rules in the host's policy one identity can have several
 		// rules on a port: one grant, listing what each rule allows.
 		seen := map[string]int{}
-		for _, rule := range h.Rules {
-			for _, a := range rule.Access {
-				ns, sa := identityOf(a.Identity)
-				g := Grant{
-					Mode: schemas.ModeAmbient, Namespace: ns, ServiceAccount: sa,
-					Host: h.Host, Port: rule.Port, Protocol: protocols[rule.Port],
-					Anywhere: a.Anywhere, Sources: sourceStrings(a.Sources),
-				}
+		for r := range h.Rules {
+			rule := &h.Rules[r]
+			for j := range rule.Access {
+				g := ambientGrant(h.Host, rule.Port, protocols[rule.Port], &rule.Access[j])
 				allow := HTTPAllow{Methods: rule.Methods, Paths: rule.Paths}
 				if i, ok := seen[g.key()]; ok && rule.HTTP {
 					out[i].HTTP = append(out[i].HTTP, allow)
@@ -168,17 +164,8 @@ func Grants(p plan.Plan, s schemas.Settings) []Grant {
 	}
 	for _, pkg := range p.Sidecar.Packages {
 		for _, se := range pkg.ServiceEntries {
-			for _, a := range se.Access {
-				reach := ReachNamespace
-				if len(a.Selector) > 0 && s.SidecarScope == schemas.SidecarScopeWorkload {
-					reach = ReachSelector
-				}
-				out = append(out, Grant{
-					Mode: schemas.ModeSidecar, Namespace: pkg.ID.Namespace,
-					Selector: selectorMap(a.Selector), Reach: reach,
-					Host: se.Host, Port: a.Port.Port, Protocol: a.Port.Protocol,
-					Sources: sourceStrings(a.Sources),
-				})
+			for j := range se.Access {
+				out = append(out, sidecarGrant(pkg, se.Host, &se.Access[j]))
 			}
 		}
 	}
@@ -186,31 +173,37 @@ func Grants(p plan.Plan, s schemas.Settings) []Grant {
 	return out
 }
 
-func sortGrants(gs []Grant) {
-	slices.SortFunc(gs, func(a, b Grant) int {
-		return cmp.Or(
-			cmp.Compare(a.Host, b.Host),
-			cmp.Compare(a.Port, b.Port),
-			cmp.Compare(a.Namespace, b.Namespace),
-			cmp.Compare(a.ServiceAccount, b.ServiceAccount),
-			cmp.Compare(a.Mode, b.Mode),
-			cmp.Compare(selectorText(a.Selector), selectorText(b.Selector)))
-	})
+// ambientGrant is the grant of an ambient access to host:port.
+func ambientGrant(host string, port int, protocol string, a *plan.Access) Grant {
+	return Grant{
+		Mode: schemas.ModeAmbient, Namespace: a.Identity.Namespace, ServiceAccount: a.Identity.ServiceAccount,
+		Host: host, Port: port, Protocol: protocol,
+		Anywhere: a.Anywhere, Sources: sourceStrings(a.Sources),
+	}
 }
 
-// identityOf splits an identity into namespace and ServiceAccount. A
-// principal is "<trust domain>/ns/<namespace>/sa/<serviceAccount>"; neither
-// name can hold a slash, so the last four segments are enough.
-func identityOf(id plan.Identity) (namespace, serviceAccount string) {
-	if id.Principal == "" {
-		return id.Namespace, ""
+// sidecarGrant is the grant of a sidecar Package's access to host.
+func sidecarGrant(pkg *plan.SidecarPackage, host string, a *plan.SidecarAccess) Grant {
+	return Grant{
+		Mode: schemas.ModeSidecar, Namespace: pkg.ID.Namespace,
+		Selector: selectorMap(a.Selector), Reach: string(a.Reach),
+		Host: host, Port: a.Port.Port, Protocol: a.Port.Protocol,
+		Sources: sourceStrings(a.Sources),
 	}
-	parts := strings.Split(id.Principal, "/")
-	n := len(parts)
-	if n < 4 || parts[n-4] != "ns" || parts[n-2] != "sa" {
-		return id.Principal, "" // not a principal the planner makes
-	}
-	return parts[n-3], parts[n-1]
+}
+
+func sortGrants(gs []Grant) { slices.SortFunc(gs, compareGrants) }
+
+// compareGrants orders grants by host, port, namespace, serviceAccount,
+// mode and selector.
+func compareGrants(a, b Grant) int {
+	return cmp.Or(
+		cmp.Compare(a.Host, b.Host),
+		cmp.Compare(a.Port, b.Port),
+		cmp.Compare(a.Namespace, b.Namespace),
+		cmp.Compare(a.ServiceAccount, b.ServiceAccount),
+		cmp.Compare(a.Mode, b.Mode),
+		cmp.Compare(selectorText(a.Selector), selectorText(b.Selector)))
 }
 
 func sourceStrings(srcs []plan.Source) []string {

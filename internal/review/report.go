@@ -47,7 +47,7 @@ type Report struct {
 func NewReport(a fn.Output) Report {
 	return Report{
 		APIVersion: APIVersion, Kind: KindReport,
-		Grants:  nonNil(Grants(a.Plan, a.Settings)),
+		Grants:  nonNil(Grants(a.Plan)),
 		Results: results(a.Findings),
 	}
 }
