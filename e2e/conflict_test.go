@@ -31,7 +31,7 @@ func assertConflictReported(t *testing.T, o outcome) {
 func TestConflictKustomize(t *testing.T) {
 	k := kustomize(t)
 	for pass := 1; pass <= 2; pass++ {
-		o := run(t, repoRoot, nil, k, "build", "--enable-alpha-plugins", "--enable-exec", example("conflict"))
+		o := run(t, repoRoot, nil, k, "build", "--enable-alpha-plugins", "--enable-exec", exampleExecForm(t, "conflict"))
 		assertConflictReported(t, o)
 		assert.Empty(t, o.Stdout, "kustomize prints nothing when a transformer fails")
 		checkExpected(t, example("conflict", "expected-kustomize-stderr.txt"), o.Stderr)

@@ -85,10 +85,16 @@ func TestContainer(t *testing.T) {
 		k := kustomize(t)
 		for _, name := range kustomizeExamples {
 			t.Run(name, func(t *testing.T) {
+				// The examples run the image as written; the exec example's
+				// container form is its container/ directory.
+				dir := exampleWithTestImage(t, name)
+				if _, err := os.Stat(filepath.Join(dir, "container")); err == nil {
+					dir = filepath.Join(dir, "container")
+				}
 				for pass := 1; pass <= 2; pass++ {
 					// kustomize runs the container with --network none and
 					// --user nobody; the local image is used, never pulled.
-					o := succeed(t, repoRoot, nil, k, "build", "--enable-alpha-plugins", filepath.Join(exampleWithTestImage(t, name), "container"))
+					o := succeed(t, repoRoot, nil, k, "build", "--enable-alpha-plugins", dir)
 					require.NotEmpty(t, generated(o.Stdout), "the container function did not run")
 					if update {
 						continue // expected.yaml comes from the exec form
@@ -96,6 +102,28 @@ func TestContainer(t *testing.T) {
 					checkExpected(t, example(name, "expected.yaml"), o.Stdout)
 				}
 			})
+		}
+		t.Run("conflict", func(t *testing.T) {
+			// The image fails the build as the exec form does, with the
+			// same stderr.
+			o := run(t, repoRoot, nil, k, "build", "--enable-alpha-plugins", exampleWithTestImage(t, "conflict"))
+			assertConflictReported(t, o)
+			assert.Empty(t, o.Stdout)
+			if !update {
+				checkExpected(t, example("conflict", "expected-kustomize-stderr.txt"), o.Stderr)
+			}
+		})
+	})
+
+	t.Run("kpt render conflict with image", func(t *testing.T) {
+		k := kpt(t)
+		pkg := exampleWithTestImage(t, "conflict")
+		require.Contains(t, readTree(t, pkg)["Kptfile"], "- image: "+testImage)
+		before := hashTree(t, pkg)
+		for pass := 1; pass <= 2; pass++ {
+			o := run(t, pkg, nil, k, "fn", "render", "--image-pull-policy", "never")
+			assertConflictReported(t, o)
+			assert.Equal(t, before, hashTree(t, pkg), "pass %d: a failed render writes nothing", pass)
 		}
 	})
 

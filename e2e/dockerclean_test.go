@@ -150,3 +150,45 @@ func exampleWithTestImage(t *testing.T, name string) string {
 	withTestImage(t, dir)
 	return dir
 }
+
+// execAnnotation and imageAnnotation are the two function annotations of
+// an example's EgressConfig: the exec form of local development and the
+// published image.
+const execAnnotation = "      exec:\n        path: ../../bin/uds-egress-fn\n"
+
+func imageAnnotation() string { return "      container:\n        image: " + image + "\n" }
+
+// exampleExecForm returns examples/<name> as the exec form runs it: the
+// example itself when it names no image (kustomize-ambient, the exec
+// example of local development), else a copy at <tmp>/examples/<name>
+// whose EgressConfig annotations and Kptfile mutator run
+// ../../bin/uds-egress-fn, linked to the checkout's binary. The tests of
+// the output itself use it, so they run without docker; TestContainer and
+// the doc blocks run the examples as written, with the test image.
+func exampleExecForm(t *testing.T, name string) string {
+	t.Helper()
+	src := example(name)
+	uses := false
+	for _, content := range readTree(t, src) {
+		uses = uses || strings.Contains(content, image)
+	}
+	if !uses {
+		return src
+	}
+	root := t.TempDir()
+	dir := filepath.Join(root, "examples", name)
+	copyTree(t, src, dir)
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "bin"), 0o755))
+	require.NoError(t, os.Symlink(fnBin, filepath.Join(root, "bin", "uds-egress-fn")))
+	rewrote := 0
+	for path, content := range readTree(t, dir) {
+		rewritten := strings.ReplaceAll(content, imageAnnotation(), execAnnotation)
+		rewritten = strings.ReplaceAll(rewritten, "- image: "+image, execLine)
+		if rewritten != content {
+			rewrote++
+			require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.FromSlash(path)), []byte(rewritten), 0o644))
+		}
+	}
+	require.NotZero(t, rewrote, "examples/%s names the image, but in no function annotation or Kptfile mutator", name)
+	return dir
+}

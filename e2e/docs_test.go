@@ -23,12 +23,29 @@ import (
 // marker no test uses, or one name on two different blocks, so a block
 // stays tested wherever it moves.
 
-// docFiles are the files whose command blocks are under test.
+// docFiles are the files whose command blocks are under test: the README,
+// the docs pages and the examples' READMEs.
 func docFiles(t *testing.T) []string {
+	t.Helper()
+	return append([]string{filepath.Join(repoRoot, "README.md")}, append(docPages(t), exampleReadmes(t)...)...)
+}
+
+// docPages are docs/*.md.
+func docPages(t *testing.T) []string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(repoRoot, "docs", "*.md"))
 	require.NoError(t, err)
-	return append([]string{filepath.Join(repoRoot, "README.md")}, files...)
+	require.NotEmpty(t, files)
+	return files
+}
+
+// exampleReadmes are examples/README.md and examples/*/README.md.
+func exampleReadmes(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(repoRoot, "examples", "*", "README.md"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	return append([]string{filepath.Join(repoRoot, "examples", "README.md")}, files...)
 }
 
 var (
@@ -140,19 +157,46 @@ func docSandbox(t *testing.T) string {
 // image). It returns what the block did.
 func runDocBlock(t *testing.T, name, dir string, env []string, subst ...string) outcome {
 	t.Helper()
-	script := docBlock(t, name)
+	return runScript(t, name, substitute(t, name, docBlock(t, name), subst...), dir, env)
+}
+
+// substitute replaces, in the text of block NAME, each old string of subst
+// by its new one; each must occur.
+func substitute(t *testing.T, name, script string, subst ...string) string {
+	t.Helper()
 	require.Zero(t, len(subst)%2)
 	for i := 0; i < len(subst); i += 2 {
 		require.Contains(t, script, subst[i], "block %s", name)
 		script = strings.ReplaceAll(script, subst[i], subst[i+1])
 	}
+	return script
+}
+
+// runDocLines runs each command line of block NAME on its own (lines
+// ending in a backslash joined), as runDocBlock runs a block, so a block
+// whose lines each say "# exit 1" can be checked line by line.
+func runDocLines(t *testing.T, name, dir string, env []string, subst ...string) []outcome {
+	t.Helper()
+	script := substitute(t, name, docBlock(t, name), subst...)
+	var outs []outcome
+	for _, line := range strings.Split(strings.ReplaceAll(script, "\\\n", " "), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		outs = append(outs, runScript(t, name, line, dir, env))
+	}
+	return outs
+}
+
+// runScript runs script (from block NAME) with bash -euo pipefail in dir,
+// with bin/ and bin/tools of the repository on PATH and env added.
+func runScript(t *testing.T, name, script, dir string, env []string) outcome {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "--noprofile", "--norc", "-euo", "pipefail", "-c", script)
 	cmd.Dir = dir
-	path := filepath.Join(repoRoot, "bin") + string(os.PathListSeparator) + filepath.Join(repoRoot, "bin", "tools") +
-		string(os.PathListSeparator) + os.Getenv("PATH")
-	cmd.Env = append(append(os.Environ(), "GOTOOLCHAIN=local", "PATH="+path), env...)
+	cmd.Env = append(append(os.Environ(), "GOTOOLCHAIN=local", "PATH="+docPath()), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -206,30 +250,147 @@ func TestDocQuickstart(t *testing.T) {
 	assert.Contains(t, o.Stdout, "kind: AuthorizationPolicy")
 }
 
-// TestDocKustomizeBlocks runs the kustomize exec-form blocks and compares
-// the output with the examples' expected files.
+// TestDocKustomizeBlocks runs the kustomize exec-form block and compares
+// the output with the example's expected file.
 func TestDocKustomizeBlocks(t *testing.T) {
 	kustomize(t)
-	for name, ex := range map[string]string{"run-kustomize-exec": "kustomize-ambient", "run-kustomize-l7": "kustomize-l7-ambient"} {
+	o := runDocBlock(t, "run-kustomize-exec", repoRoot, nil)
+	require.Zero(t, o.Code, o.Stderr)
+	want, err := os.ReadFile(example("kustomize-ambient", "expected.yaml"))
+	require.NoError(t, err)
+	assert.True(t, strings.HasSuffix(o.Stdout, string(want)), "the block prints %s (after make's own lines)", rel(example("kustomize-ambient", "expected.yaml")))
+}
+
+// withoutMakeImage is the substitution that drops a block's `make image`
+// (or `make image tools`) line: the test has built the image already, in
+// its own repository (buildImage), and the sandbox names that image.
+func withoutMakeImage(t *testing.T, name string) []string {
+	t.Helper()
+	for _, line := range strings.Split(docBlock(t, name), "\n") {
+		if strings.HasPrefix(line, "make image") {
+			return []string{line + "\n", ""}
+		}
+	}
+	t.Fatalf("block %s has no make image line", name)
+	return nil
+}
+
+// TestDocImageExampleBlocks runs the blocks of the examples that name the
+// published image, in a sandbox where they name the test image: the L7
+// and conflict examples of the docs, the README's conflict stderr, and the
+// examples' own READMEs.
+func TestDocImageExampleBlocks(t *testing.T) {
+	kustomize(t)
+	requireDocker(t)
+	buildImage(t)
+	for name, ex := range map[string]string{"run-kustomize-l7": "kustomize-l7-ambient", "example-sidecar": "kustomize-sidecar", "example-istio": "kustomize-istio"} {
 		t.Run(name, func(t *testing.T) {
-			o := runDocBlock(t, name, repoRoot, nil)
+			o := runDocBlock(t, name, docSandbox(t), nil, withoutMakeImage(t, name)...)
 			require.Zero(t, o.Code, o.Stderr)
 			want, err := os.ReadFile(example(ex, "expected.yaml"))
 			require.NoError(t, err)
-			assert.True(t, strings.HasSuffix(o.Stdout, string(want)), "the block prints %s (after make's own lines)", rel(example(ex, "expected.yaml")))
+			assert.Equal(t, string(want), o.Stdout, "the block prints %s", rel(example(ex, "expected.yaml")))
 		})
 	}
 	t.Run("run-kustomize-conflict", func(t *testing.T) {
-		o := runDocBlock(t, "run-kustomize-conflict", repoRoot, nil)
+		o := runDocBlock(t, "run-kustomize-conflict", docSandbox(t), nil)
 		assert.Equal(t, 1, o.Code, "the block says it exits 1")
 		assert.Contains(t, o.Stderr, "(host-port-conflict)")
 	})
 	t.Run("conflict-stderr", func(t *testing.T) {
-		command, shown, o := runConsoleBlock(t, "conflict-stderr", repoRoot)
+		command, shown, o := runConsoleBlock(t, "conflict-stderr", docSandbox(t))
 		assert.Equal(t, 1, o.Code)
 		assert.Equal(t, strings.TrimSpace(docBlock(t, "run-kustomize-conflict")), command+"   # exits 1", "the same command as docs/running.md")
 		assert.Equal(t, shown, o.Stderr, "the README shows what kustomize prints")
 	})
+	t.Run("example-conflict", func(t *testing.T) {
+		dir := docSandbox(t)
+		before := hashTree(t, filepath.Join(dir, "examples", "conflict"))
+		outs := runDocLines(t, "example-conflict", dir, nil, withoutMakeImage(t, "example-conflict")...)
+		require.Len(t, outs, 2, "the kustomize line and the kpt line")
+		for i, o := range outs {
+			assert.Equal(t, 1, o.Code, "line %d says it exits 1: %s", i+1, o.Stderr)
+			assertConflictReported(t, o)
+		}
+		assert.Equal(t, before, hashTree(t, filepath.Join(dir, "examples", "conflict")), "kpt fn render writes nothing")
+	})
+	t.Run("example-istio-apply", func(t *testing.T) {
+		// No cluster here: kubectl and helm are stand-ins that check their
+		// arguments, and kubectl what it is asked to apply.
+		dir := docSandbox(t)
+		stand := t.TempDir()
+		standIn(t, stand, "kubectl", `[ "$*" = "apply -f -" ] || { echo "kubectl $*: want apply -f -" >&2; exit 2; }
+cat > "$STAND_IN_DIR/applied.yaml"`)
+		standIn(t, stand, "helm", `[ "$*" = "install egressgateway istio/gateway -n istio-egress-gateway -f examples/kustomize-istio/gateway-values.yaml" ] || { echo "helm $*" >&2; exit 2; }
+test -f examples/kustomize-istio/gateway-values.yaml
+touch "$STAND_IN_DIR/helm-ran"`)
+		o := runDocBlock(t, "example-istio-apply", dir, []string{"STAND_IN_DIR=" + stand, "PATH=" + stand + string(os.PathListSeparator) + docPath()})
+		require.Zero(t, o.Code, o.Stderr)
+		applied, err := os.ReadFile(filepath.Join(stand, "applied.yaml"))
+		require.NoError(t, err)
+		want, err := os.ReadFile(example("kustomize-istio", "expected.yaml"))
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(applied), "kubectl apply gets the example's output")
+		assert.FileExists(t, filepath.Join(stand, "helm-ran"))
+	})
+	t.Run("example-ci", func(t *testing.T) {
+		kpt(t)
+		dir := docSandbox(t)
+		outs := runDocLines(t, "example-ci", dir, []string{"IMAGE=" + testImage}, "make image\n", "", "/tmp/out.yaml", filepath.Join(dir, "out.yaml"))
+		require.Len(t, outs, 3)
+		want, err := os.ReadFile(example("ci", "expected.yaml"))
+		require.NoError(t, err)
+		for i, o := range outs[:2] {
+			require.Zero(t, o.Code, "line %d: %s", i+1, o.Stderr)
+			assert.Contains(t, o.Stdout, "0 error(s), 1 warning(s)", "line %d", i+1)
+		}
+		got, err := os.ReadFile(filepath.Join(dir, "examples", "ci", "out.yaml"))
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got), "run.sh with no arguments writes examples/ci/out.yaml")
+		require.Zero(t, outs[2].Code, "kpt fn source | run.sh: %s", outs[2].Stderr)
+		assert.Contains(t, outs[2].Stdout, "0 error(s)")
+		got, err = os.ReadFile(filepath.Join(dir, "out.yaml"))
+		require.NoError(t, err)
+		assert.Contains(t, string(got), "name: ambient-ap-api-github-com", "the kpt package's objects went through the image")
+	})
+	t.Run("example-flux-push", func(t *testing.T) {
+		// No registry here: flux is a stand-in that checks the arguments
+		// the block computes from the checkout.
+		stand := t.TempDir()
+		standIn(t, stand, "flux", `[ "$1 $2" = "push artifact" ] || exit 2
+case "$3" in oci://registry.example.com/platform/uds-egress:[0-9a-f]*) ;; *) echo "ref $3" >&2; exit 2;; esac
+[ "$4" = "--path=examples/flux/rendered" ] && test -f examples/flux/rendered/egress.yaml || { echo "path $4" >&2; exit 2; }
+case "$5" in --source=*) ;; *) echo "source $5" >&2; exit 2;; esac
+case "$6" in --revision=*@sha1:[0-9a-f]*) ;; *) echo "revision $6" >&2; exit 2;; esac
+echo "$*" > "$STAND_IN_DIR/pushed"`)
+		o := runDocBlock(t, "example-flux-push", repoRoot, []string{"STAND_IN_DIR=" + stand, "PATH=" + stand + string(os.PathListSeparator) + docPath()})
+		require.Zero(t, o.Code, o.Stderr)
+		pushed, err := os.ReadFile(filepath.Join(stand, "pushed"))
+		require.NoError(t, err)
+		head := strings.TrimSpace(succeed(t, repoRoot, nil, "git", "rev-parse", "HEAD").Stdout)
+		assert.Contains(t, string(pushed), "@sha1:"+head)
+	})
+	t.Run("example-argocd-cmp", func(t *testing.T) {
+		o := runDocBlock(t, "example-argocd-cmp", repoRoot, nil, "uds-egress-cmp:dev", cmpImage)
+		recordBuilt()
+		require.Zero(t, o.Code, o.Stderr)
+		want, err := os.ReadFile(example("argocd", "expected.yaml"))
+		require.NoError(t, err)
+		assert.True(t, strings.HasSuffix(o.Stdout, string(want)), "the plugin's generate command in the image prints %s", rel(example("argocd", "expected.yaml")))
+	})
+}
+
+// standIn writes an executable bash script NAME with body into dir: a
+// stand-in for a tool that needs a cluster or a registry.
+func standIn(t *testing.T, dir, name, body string) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("#!/usr/bin/env bash\nset -euo pipefail\n"+body+"\n"), 0o755))
+}
+
+// docPath is the PATH runDocBlock gives a block.
+func docPath() string {
+	return filepath.Join(repoRoot, "bin") + string(os.PathListSeparator) + filepath.Join(repoRoot, "bin", "tools") +
+		string(os.PathListSeparator) + os.Getenv("PATH")
 }
 
 // TestDocReviewBlocks runs the review blocks with uds-egress-fn on PATH.
@@ -407,7 +568,7 @@ func TestReadmeIsAGuide(t *testing.T) {
 	fi, err := os.Stat(filepath.Join(repoRoot, "README.md"))
 	require.NoError(t, err)
 	assert.LessOrEqual(t, fi.Size(), int64(16*1024), "README.md is a guide of at most 16 KB; move reference material to docs/")
-	for _, f := range docFiles(t)[1:] {
+	for _, f := range docPages(t) {
 		data, err := os.ReadFile(f)
 		require.NoError(t, err)
 		assert.Contains(t, string(data), "\n**Contents**\n", "%s has a contents list", rel(f))

@@ -19,7 +19,7 @@ func TestKustomizeIstioProfile(t *testing.T) {
 	k := kustomize(t)
 	var out string
 	for pass := 1; pass <= 2; pass++ {
-		out = succeed(t, repoRoot, nil, k, "build", "--enable-alpha-plugins", "--enable-exec", example("kustomize-istio")).Stdout
+		out = succeed(t, repoRoot, nil, k, "build", "--enable-alpha-plugins", "--enable-exec", exampleExecForm(t, "kustomize-istio")).Stdout
 		require.NotEmpty(t, generated(out), "pass %d: the function did not run", pass)
 		checkExpected(t, example("kustomize-istio", "expected.yaml"), out)
 	}
@@ -62,11 +62,8 @@ func TestKustomizeIstioProfile(t *testing.T) {
 // Package missing: expectedNamespaces makes kustomize fail, naming it.
 func TestKustomizeOwnershipGuard(t *testing.T) {
 	k := kustomize(t)
-	root := t.TempDir()
-	dir := filepath.Join(root, "examples", "kustomize-istio")
-	copyTree(t, example("kustomize-istio"), dir)
-	require.NoError(t, os.MkdirAll(filepath.Join(root, "bin"), 0o755))
-	require.NoError(t, os.Symlink(fnBin, filepath.Join(root, "bin", "uds-egress-fn")))
+	dir := exampleExecForm(t, "kustomize-istio")
+	require.NotEqual(t, example("kustomize-istio"), dir, "a copy: the test edits it")
 
 	pkgs := filepath.Join(dir, "resources", "packages.yaml")
 	data, err := os.ReadFile(pkgs)

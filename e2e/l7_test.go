@@ -19,7 +19,7 @@ import (
 // host without a policy is generated as before.
 func TestKustomizeL7Ambient(t *testing.T) {
 	k := kustomize(t)
-	o := succeed(t, repoRoot, nil, k, "build", "--enable-alpha-plugins", "--enable-exec", example("kustomize-l7-ambient"))
+	o := succeed(t, repoRoot, nil, k, "build", "--enable-alpha-plugins", "--enable-exec", exampleExecForm(t, "kustomize-l7-ambient"))
 	objects := map[string]map[string]any{}
 	for _, d := range generated(o.Stdout) {
 		kind, ns, name := objectID(d)

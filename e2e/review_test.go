@@ -230,12 +230,14 @@ func TestGitRecipe(t *testing.T) {
 }
 
 // TestReviewIstioPipe runs the istio-profile pipe of docs/review.md with
-// the real kustomize: the Packages kustomize drops (local-config) are
+// the real kustomize and the image: the Packages kustomize drops (local-config) are
 // named as files, so the report lists the grants of examples/kustomize-istio;
 // without them the report is the effect of the objects, never "no access".
 func TestReviewIstioPipe(t *testing.T) {
 	kustomize(t)
-	o := runDocBlock(t, "review-istio-pipe", repoRoot, nil)
+	requireDocker(t)
+	buildImage(t) // the example runs the published image; the sandbox names the test image
+	o := runDocBlock(t, "review-istio-pipe", docSandbox(t), nil)
 	require.Zero(t, o.Code, o.Stderr)
 	assert.Contains(t, o.Stdout, "`renovate/sa/renovate`")
 	assert.Contains(t, o.Stdout, "updates.jenkins.io")
@@ -243,7 +245,7 @@ func TestReviewIstioPipe(t *testing.T) {
 
 	// Without the Packages the report is the effect of the objects (issue
 	// 20), never "no access": the same identities reach the same hosts.
-	o = runDocBlock(t, "review-istio-pipe", repoRoot, nil, " - examples/kustomize-istio/resources/packages.yaml", " -")
+	o = runDocBlock(t, "review-istio-pipe", docSandbox(t), nil, " - examples/kustomize-istio/resources/packages.yaml", " -")
 	assert.Equal(t, 0, o.Code, "without the Packages: %s %s", o.Stdout, o.Stderr)
 	assert.NotContains(t, o.Stdout, "packages-missing")
 	assert.Contains(t, o.Stdout, "The input holds no Package: this is the effect of its objects")
