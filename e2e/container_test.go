@@ -24,7 +24,7 @@ var (
 func buildImage(t *testing.T) outcome {
 	t.Helper()
 	imageOnce.Do(func() {
-		imageBuilt = run(t, repoRoot, nil, "make", "image", "IMAGE_REPO="+testRepo, "DEV_ALIAS=")
+		imageBuilt = runFor(t, buildLimit, repoRoot, nil, "make", "image", "IMAGE_REPO="+testRepo, "DEV_ALIAS=")
 		recordBuilt()
 	})
 	require.Zero(t, imageBuilt.Code, "make image failed:\n%s\n%s", imageBuilt.Stdout, imageBuilt.Stderr)

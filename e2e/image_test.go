@@ -100,7 +100,7 @@ func TestImageNames(t *testing.T) {
 func TestImageAllArchitectures(t *testing.T) {
 	requireDocker(t)
 	imageAllOnce.Do(func() {
-		imageAllBuilt = run(t, repoRoot, nil, "make", "image-all", "IMAGE_REPO="+testRepo, "DEV_ALIAS=")
+		imageAllBuilt = runFor(t, buildLimit, repoRoot, nil, "make", "image-all", "IMAGE_REPO="+testRepo, "DEV_ALIAS=")
 		recordBuilt()
 	})
 	require.Zero(t, imageAllBuilt.Code, "make image-all failed:\n%s\n%s", imageAllBuilt.Stdout, imageAllBuilt.Stderr)

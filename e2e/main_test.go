@@ -147,6 +147,11 @@ type outcome struct {
 	Code           int
 }
 
+// buildLimit is the time limit of a command that compiles (make image,
+// make image-all, build-image.sh): with cold build caches on a loaded
+// 2-core machine a cross-compile takes minutes.
+const buildLimit = 20 * time.Minute
+
 // run runs a command in dir with stdin and returns its output and exit
 // code; failing to start it (or a timeout of 3 minutes) fails the test.
 func run(t *testing.T, dir string, stdin []byte, name string, args ...string) outcome {
