@@ -17,6 +17,7 @@ import (
 
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/krmio/krmiotest"
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
 // This file is a catalogue of bad inputs driven through Run() — the whole
@@ -987,7 +988,7 @@ func parseOutput(t testing.TB, out string) parsedOutput {
 func generatedItems(items []*yaml.Node) []*yaml.Node {
 	var out []*yaml.Node
 	for _, it := range items {
-		if it.Kind == yaml.MappingNode && isGenerated(it) {
+		if viewOf(it, schemas.DefaultSettings()).managed {
 			out = append(out, it)
 		}
 	}

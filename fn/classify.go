@@ -1,12 +1,10 @@
 package fn
 
 import (
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/plan"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
@@ -84,7 +82,8 @@ func classify(rl *krmio.ResourceList, settings schemas.Settings, asApplied bool)
 			it.Release()
 			return err
 		}
-		if item.Kind != yaml.MappingNode || text(item, "apiVersion") == "" || text(item, "kind") == "" {
+		v := viewOf(item, settings)
+		if !v.object {
 			c.Findings = append(c.Findings, diag.New(diag.ItemInvalid, &diag.Ref{Position: pos}, "",
 				"this entry of items is not a Kubernetes object (it needs to be a map with apiVersion and kind); it is passed through unchanged"))
 			if err := keep(); err != nil {
@@ -92,16 +91,16 @@ func classify(rl *krmio.ResourceList, settings schemas.Settings, asApplied bool)
 			}
 			continue
 		}
-		if f := hiddenPackage(item, krmio.RefOf(item, pos)); f != nil {
+		if f := hiddenPackage(item, &v, pos); f != nil {
 			c.Findings = append(c.Findings, *f)
 			if err := keep(); err != nil {
 				return Classified{}, err
 			}
 			continue
 		}
-		if isGenerated(item) {
-			if why := foreignManaged(item); why == "" {
-				d := inputObject(item, krmio.RefOf(item, pos))
+		if v.managed {
+			if why := v.foreignManaged(); why == "" {
+				d := v.inputObject(pos)
 				if asApplied {
 					d.Value = appliedValue(item)
 				}
@@ -109,22 +108,22 @@ func classify(rl *krmio.ResourceList, settings schemas.Settings, asApplied bool)
 				it.Release()
 				continue
 			} else {
-				c.Findings = append(c.Findings, diag.New(diag.ManagedForeign, krmio.RefOf(item, pos), "metadata.labels",
+				c.Findings = append(c.Findings, diag.New(diag.ManagedForeign, v.ref(pos), "metadata.labels",
 					"this object carries %s: %s, but %s, so it cannot be an earlier output: it is kept as it is; remove the label if someone wrote it by hand", render.ManagedByLabel, render.ManagedByValue, why))
 			}
 		}
-		if _, ours := kinds.Lookup(text(item, "apiVersion"), text(item, "kind")); ours {
-			c.Objects = append(c.Objects, inputObject(item, krmio.RefOf(item, pos)))
+		if v.ours {
+			c.Objects = append(c.Objects, v.inputObject(pos))
 		}
-		c.Paths = c.Paths || krmio.HasPathAnnotation(item)
-		if !isPackage(item) {
-			if near, field := schemas.NearPackage(text(item, "apiVersion"), text(item, "kind")); near != "" {
-				c.Findings = append(c.Findings, diag.New(diag.PackageNearMiss, krmio.RefOf(item, pos), field, "%s", near))
+		c.Paths = c.Paths || v.file != ""
+		if !v.pkg {
+			if near, field := schemas.NearPackage(v.apiVersion, v.kind); near != "" {
+				c.Findings = append(c.Findings, diag.New(diag.PackageNearMiss, v.ref(pos), field, "%s", near))
 			}
-			if isNamespace(item) {
-				c.fleet.observeNamespace(item, pos)
+			if v.namespace {
+				c.fleet.observeNamespace(&v, pos)
 			}
-			observe(&c.Env, item, settings)
+			v.observe(&c.Env)
 			if err := keep(); err != nil {
 				return Classified{}, err
 			}
@@ -132,12 +131,12 @@ func classify(rl *krmio.ResourceList, settings schemas.Settings, asApplied bool)
 		}
 		c.PackageItems++
 		c.PackageBytes += packageBytes(item)
-		ref := krmio.RefOf(item, pos)
+		ref := v.ref(pos)
 		pkg, fs := schemas.DecodePackage(item, ref)
 		if settings.Istio() {
 			// Profile istio: the Package is input only (no Package CRD).
 			c.fleet.localMarked++
-			if text(item, "metadata", "annotations", localConfigAnnotation) != "true" {
+			if !v.localConfig {
 				// Copy on write: the annotations (or the metadata) may be a
 				// node another item shares through a YAML alias.
 				own, err := rl.Own(item)
@@ -170,57 +169,6 @@ func classify(rl *krmio.ResourceList, settings schemas.Settings, asApplied bool)
 		c.Packages = append(c.Packages, schemas.Subject{Package: &pkg, Ref: ref, Unread: errorPaths(fs)})
 	}
 	return c, nil
-}
-
-// isGenerated tells an object this function wrote on an earlier run: one
-// of the kinds in kinds.All with its managed-by label. Anything else with the label
-// (a Package someone labelled, say) is kept.
-func isGenerated(item *yaml.Node) bool {
-	return text(item, "metadata", "labels", render.ManagedByLabel) == render.ManagedByValue
-}
-
-func isPackage(item *yaml.Node) bool {
-	// Not kinds.GroupOf: "uds.dev" without a version is still a Package
-	// (one with an unsupported apiVersion, an error), never pass-through.
-	group, _, _ := strings.Cut(text(item, "apiVersion"), "/")
-	return group == schemas.PackageGroup && text(item, "kind") == schemas.PackageKind
-}
-
-// observe records what a pass-through object tells the planner: the egress
-// gateway Service's ports, and hosts other Istio objects already claim.
-func observe(env *plan.Environment, item *yaml.Node, s schemas.Settings) {
-	apiVersion, kind := text(item, "apiVersion"), text(item, "kind")
-	ns, name := text(item, "metadata", "namespace"), text(item, "metadata", "name")
-	switch {
-	case apiVersion == "v1" && kind == "Service" && ns == s.GatewayNamespace && name == s.GatewayService:
-		env.GatewayServiceFound = true
-		env.GatewayServicePorts = nil
-		if ports := lookup(item, "spec", "ports"); ports != nil && ports.Kind == yaml.SequenceNode {
-			for _, p := range ports.Content {
-				if n, err := strconv.Atoi(text(p, "port")); err == nil {
-					env.GatewayServicePorts = append(env.GatewayServicePorts, n)
-				}
-			}
-		}
-	case kinds.IstioGateway.Is(apiVersion, kind):
-		servers := lookup(item, "spec", "servers")
-		if servers == nil || servers.Kind != yaml.SequenceNode {
-			return
-		}
-		for _, srv := range servers.Content {
-			for _, h := range scalars(lookup(srv, "hosts")) {
-				// Gateway hosts may be written namespace/host.
-				if _, host, found := strings.Cut(h, "/"); found {
-					h = host
-				}
-				addClaim(env, h, "Gateway "+ns+"/"+name)
-			}
-		}
-	case kinds.VirtualService.Is(apiVersion, kind):
-		for _, h := range scalars(lookup(item, "spec", "hosts")) {
-			addClaim(env, h, "VirtualService "+ns+"/"+name)
-		}
-	}
 }
 
 func addClaim(env *plan.Environment, host, by string) {

@@ -83,11 +83,11 @@ func FuzzPipeline(f *testing.F) {
 			settings, cfgFindings := schemas.DecodeConfig(in.FunctionConfig)
 			var kept []*yaml.Node
 			for _, item := range in.Items {
-				object := item.Kind == yaml.MappingNode && text(item, "apiVersion") != "" && text(item, "kind") != ""
-				if object && isGenerated(item) && foreignManaged(item) == "" && hiddenPackage(item, &diag.Ref{}) == nil && !diag.HasErrors(cfgFindings) {
+				v := viewOf(item, settings)
+				if v.object && v.managed && v.foreignManaged() == "" && hiddenPackage(item, &v, 0) == nil && !diag.HasErrors(cfgFindings) {
 					continue // dropped and generated again
 				}
-				if object && isPackage(item) && settings.Istio() && !diag.HasErrors(cfgFindings) {
+				if v.object && v.pkg && settings.Istio() && !diag.HasErrors(cfgFindings) {
 					// The istio profile marks Packages local-config (a
 					// copy: the item may share nodes with others through
 					// aliases, whose expected form must not change).

@@ -17,25 +17,25 @@ import (
 
 // hiddenPackage reports an item whose reading is ambiguous or that carries
 // Packages the function does not evaluate; nil when the item is plain.
-func hiddenPackage(item *yaml.Node, ref *diag.Ref) *diag.Finding {
+func hiddenPackage(item *yaml.Node, v *view, pos int) *diag.Finding {
 	if path, key := duplicateKey(item, ""); path != "" {
-		f := diag.New(diag.ItemInvalid, ref, path,
+		f := diag.New(diag.ItemInvalid, v.ref(pos), path,
 			"%s appears twice in this object; the function reads the first value and Kubernetes the last, so the object would not be the one that was checked: keep one %q", path, key)
 		return &f
 	}
 	if md := lookup(item, "metadata"); md != nil {
 		if path, key := duplicateKey(md, "metadata"); path != "" {
-			f := diag.New(diag.ItemInvalid, ref, path,
+			f := diag.New(diag.ItemInvalid, v.ref(pos), path,
 				"%s appears twice in this object's metadata; the function reads the first value and Kubernetes the last: keep one %q", path, key)
 			return &f
 		}
 	}
-	if !strings.HasSuffix(text(item, "kind"), "List") {
+	if !strings.HasSuffix(v.kind, "List") {
 		return nil
 	}
 	if at := packageInList(item, "items"); at != "" {
-		f := diag.New(diag.ItemInvalid, ref, at,
-			"%s is a Package inside a %s: the function does not evaluate Packages in lists, but the API server would create it; list each Package as an item of its own", at, text(item, "kind"))
+		f := diag.New(diag.ItemInvalid, v.ref(pos), at,
+			"%s is a Package inside a %s: the function does not evaluate Packages in lists, but the API server would create it; list each Package as an item of its own", at, v.kind)
 		return &f
 	}
 	return nil

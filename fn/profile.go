@@ -10,7 +10,6 @@ import (
 	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
-	"github.com/uds-egress-fn/uds-egress-fn/internal/krmio"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
@@ -37,23 +36,12 @@ type inputNamespace struct {
 	labels map[string]string
 }
 
-// isNamespace reports whether item is a core v1 Namespace.
-func isNamespace(item *yaml.Node) bool {
-	return text(item, "apiVersion") == kinds.Namespace.APIVersion() && text(item, "kind") == kinds.Namespace.Kind
-}
-
 // observeNamespace records a Namespace of the input at output position pos.
-func (f *fleetInfo) observeNamespace(item *yaml.Node, pos int) {
+func (f *fleetInfo) observeNamespace(v *view, pos int) {
 	if f.namespaces == nil {
 		f.namespaces = map[string]inputNamespace{}
 	}
-	labels := map[string]string{}
-	if l := lookup(item, "metadata", "labels"); l != nil && l.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(l.Content); i += 2 {
-			labels[l.Content[i].Value] = l.Content[i+1].Value
-		}
-	}
-	f.namespaces[text(item, "metadata", "name")] = inputNamespace{ref: krmio.RefOf(item, pos), labels: labels}
+	f.namespaces[v.key.Name] = inputNamespace{ref: v.ref(pos), labels: v.labels}
 }
 
 // markLocalConfig sets config.kubernetes.io/local-config: "true" on a

@@ -3,8 +3,6 @@ package fn
 import (
 	"fmt"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
@@ -50,61 +48,8 @@ func (k objectID) String() string {
 // is says whether the object is of kind k.
 func (k objectID) is(kind kinds.Kind) bool { return k.Group == kind.Group && k.Kind == kind.Kind }
 
-func keyOf(item *yaml.Node) objectID {
-	return objectID{kinds.GroupOf(text(item, "apiVersion")), text(item, "kind"), text(item, "metadata", "namespace"), text(item, "metadata", "name")}
-}
-
 func keyOfObject(o *render.Object) objectID {
 	return objectID{kinds.GroupOf(o.APIVersion), o.Kind, o.Metadata.Namespace, o.Metadata.Name}
-}
-
-// foreignManaged says why an object carrying the managed-by label is not
-// one this function could have written ("" when it could have): it is
-// replaced only then.
-func foreignManaged(item *yaml.Node) string {
-	k, ours := kinds.Lookup(text(item, "apiVersion"), text(item, "kind"))
-	if !ours {
-		return fmt.Sprintf("the function never writes a %s", text(item, "kind"))
-	}
-	switch k {
-	case kinds.AuthorizationPolicy:
-		if a := text(item, "spec", "action"); a != "ALLOW" {
-			if a == "" {
-				a = "no action"
-			}
-			return fmt.Sprintf("its action is %s; the function writes only ALLOW policies", a)
-		}
-	case kinds.Sidecar:
-		if m := text(item, "spec", "outboundTrafficPolicy", "mode"); m != "REGISTRY_ONLY" {
-			if m == "" {
-				m = "not set"
-			}
-			return fmt.Sprintf("its outboundTrafficPolicy.mode is %s; the function writes only REGISTRY_ONLY Sidecars", m)
-		}
-	}
-	return ""
-}
-
-func sidecarSelector(item *yaml.Node) schemas.Labels {
-	sel := lookup(item, "spec", "workloadSelector", "labels")
-	if sel == nil || sel.Kind != yaml.MappingNode || len(sel.Content) == 0 {
-		return nil
-	}
-	var l schemas.Labels
-	for i := 0; i+1 < len(sel.Content); i += 2 {
-		l = append(l, schemas.Label{Key: sel.Content[i].Value, Value: sel.Content[i+1].Value})
-	}
-	return l
-}
-
-func inputObject(item *yaml.Node, ref *diag.Ref) InputObject {
-	o := InputObject{Key: keyOf(item), Ref: ref}
-	if o.Key.is(kinds.Sidecar) {
-		o.Selector = sidecarSelector(item)
-		o.Mode = text(item, "spec", "outboundTrafficPolicy", "mode")
-		o.RegistryOnly = o.Mode == "REGISTRY_ONLY"
-	}
-	return o
 }
 
 // Reconcile compares the input with what this run generates: earlier

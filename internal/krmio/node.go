@@ -62,18 +62,19 @@ func RefOf(item *yaml.Node, position int) *diag.Ref {
 		Namespace:  Text(item, "metadata", "namespace"),
 		Position:   position,
 	}
-	ann := Lookup(item, "metadata", "annotations")
-	ref.File = firstOf(Text(ann, annInternalPath), Text(ann, annPath))
-	if idx := firstOf(Text(ann, annInternalIndex), Text(ann, annIndex)); idx != "" {
-		ref.Index, _ = strconv.Atoi(idx)
-	}
+	ref.File, ref.Index = Origin(item)
 	return ref
 }
 
-// HasPathAnnotation tells an item that says which file it came from.
-func HasPathAnnotation(item *yaml.Node) bool {
+// Origin is which file, and which document of it, an item says it came
+// from (the kpt and kustomize annotations); "" and 0 when it does not say.
+func Origin(item *yaml.Node) (file string, index int) {
 	ann := Lookup(item, "metadata", "annotations")
-	return Text(ann, annInternalPath) != "" || Text(ann, annPath) != ""
+	file = firstOf(Text(ann, annInternalPath), Text(ann, annPath))
+	if idx := firstOf(Text(ann, annInternalIndex), Text(ann, annIndex)); idx != "" {
+		index, _ = strconv.Atoi(idx)
+	}
+	return file, index
 }
 
 func firstOf(vals ...string) string {
