@@ -56,6 +56,26 @@ const (
 	RoleNamespace
 )
 
+// What says, for people, why the object exists (explain's "what"), from p,
+// the plan the object was rendered from; name is the object's name.
+func (r Record) What(p plan.Plan, name string) string {
+	switch r.Role {
+	case RoleNamespace:
+		return "the egress namespace " + name + " (profile istio: the cluster has no UDS operator to create it)"
+	case RoleWaypoint:
+		return "the ambient egress waypoint, shared by every ambient Package with a remoteHost entry"
+	case RoleAmbientHost:
+		return "ambient egress to " + r.AmbientHost(p).Host
+	case RoleHostPolicy:
+		return "ambient egress to " + r.AmbientHost(p).Host + ", shaped by its host policy (EgressConfig spec.hosts)"
+	case RoleGatewayHost:
+		return "sidecar egress through the egress gateway to " + r.SharedHost(p).Host
+	case RolePackageServiceEntry, RolePackageSidecar:
+		return "Package " + r.Package(p).ID.String() + "'s own egress object"
+	}
+	return "an object the function did not render"
+}
+
 // Entry is one access an object carries and the allow entries that gave
 // it: an ambient identity's (Ambient) or a sidecar selector's (Sidecar) on
 // one port of a host.

@@ -62,7 +62,7 @@ func Explain(w io.Writer, a fn.Output, ref ObjectRef) (bool, error) {
 func explainObject(b *strings.Builder, a fn.Output, o *render.Object) {
 	rec := o.Record
 	fmt.Fprintf(b, "%s %s (%s)\n", o.Kind, qualified(o.Metadata.Namespace, o.Metadata.Name), o.APIVersion)
-	fmt.Fprintf(b, "  what: %s\n", what(a.Plan, o))
+	fmt.Fprintf(b, "  what: %s\n", rec.What(a.Plan, o.Metadata.Name))
 	// Who gave the object is render's record too (Record.Entries): each
 	// access it carries, with the allow entries behind it.
 	var gave []given
@@ -96,26 +96,6 @@ func explainObject(b *strings.Builder, a fn.Output, o *render.Object) {
 type given struct {
 	grant   Grant
 	sources []plan.Source
-}
-
-// what says, for people, why the object exists (its Record.Role).
-func what(p plan.Plan, o *render.Object) string {
-	rec := o.Record
-	switch rec.Role {
-	case render.RoleNamespace:
-		return "the egress namespace " + o.Metadata.Name + " (profile istio: the cluster has no UDS operator to create it)"
-	case render.RoleWaypoint:
-		return "the ambient egress waypoint, shared by every ambient Package with a remoteHost entry"
-	case render.RoleAmbientHost:
-		return "ambient egress to " + rec.AmbientHost(p).Host
-	case render.RoleHostPolicy:
-		return "ambient egress to " + rec.AmbientHost(p).Host + ", shaped by its host policy (EgressConfig spec.hosts)"
-	case render.RoleGatewayHost:
-		return "sidecar egress through the egress gateway to " + rec.SharedHost(p).Host
-	case render.RolePackageServiceEntry, render.RolePackageSidecar:
-		return "Package " + rec.Package(p).ID.String() + "'s own egress object"
-	}
-	return "an object the function did not render"
 }
 
 // settingLine is the value of one recorded key and where it came from.
