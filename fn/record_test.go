@@ -30,7 +30,8 @@ import (
 //   - the Packages of the entries naming a host (Anywhere participants
 //     aside) are the Packages the object is generated for: its
 //     uds.dev/user-* annotations, or its uds/package label;
-//   - only a Namespace has no entry.
+//   - only an object that exists for a mode as a whole (Role.Whole: a
+//     Namespace) has no entry.
 //
 // Where an http rule of a host policy covers no rule of an identity
 // (host-policy-uncovered) the identity asked for the host but was given
@@ -75,7 +76,7 @@ func checkRecord(t *testing.T, dir string, out Output, o *render.Object) {
 	for e := range rec.Entries(out.Plan) {
 		entries = append(entries, e)
 	}
-	if rec.Role == render.RoleNamespace {
+	if rec.Role.Whole() {
 		assert.Empty(t, entries, where)
 		return
 	}

@@ -56,6 +56,10 @@ const (
 	RoleNamespace
 )
 
+// Whole reports whether objects of the role exist for a mode as a whole,
+// not for allow entries: their records have no Entries.
+func (r Role) Whole() bool { return r == RoleNamespace }
+
 // What says, for people, why the object exists (explain's "what"), from p,
 // the plan the object was rendered from; name is the object's name.
 func (r Record) What(p plan.Plan, name string) string {
