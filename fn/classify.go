@@ -51,8 +51,10 @@ type Classified struct {
 	// Reconcile compares both with what this run generates.
 	Dropped, Objects []InputObject
 	// asApplied: the input is what gets applied (ProcessApplied); Dropped
-	// then keep their content, and Reconcile compares it.
+	// then keep their content, and Reconcile compares it, and Given holds
+	// every object item as given (Output.Given).
 	asApplied bool
+	Given     []Given
 }
 
 // Classify walks the items once: pass-through objects are kept (and
@@ -83,6 +85,9 @@ func classify(rl *krmio.ResourceList, settings schemas.Settings, asApplied bool)
 			return err
 		}
 		v := viewOf(item, settings)
+		if asApplied && v.object {
+			c.Given = append(c.Given, v.given(item))
+		}
 		if !v.object {
 			c.Findings = append(c.Findings, diag.New(diag.ItemInvalid, &diag.Ref{Position: pos}, "",
 				"this entry of items is not a Kubernetes object (it needs to be a map with apiVersion and kind); it is passed through unchanged"))

@@ -48,6 +48,10 @@ type Output struct {
 	// Stderr is the stderr setting to print problems with (errors when
 	// the config is invalid).
 	Stderr string
+	// Given are, for ProcessApplied only, the input's objects as given, in
+	// input order, with what Classify's view of each says: what the
+	// effect model of the review commands reads. Process leaves it nil.
+	Given []Given
 }
 
 // Process runs the function over a ResourceList: the config, Classify,
@@ -121,9 +125,19 @@ func process(rl *krmio.ResourceList, asApplied bool) (Output, error) {
 	if diag.HasErrors(findings) {
 		// With a broken config nothing is regenerated and nothing removed.
 		items := make([]krmio.Document, len(rl.Items))
+		var given []Given
 		for i, it := range rl.Items {
-			if _, err := it.Node(); err != nil {
+			item, err := it.Node()
+			if err != nil {
 				return Output{}, err
+			}
+			if asApplied {
+				for item.Kind == yaml.AliasNode && item.Alias != nil {
+					item = item.Alias
+				}
+				if v := viewOf(item, settings); v.object {
+					given = append(given, v.given(item))
+				}
 			}
 			d, err := it.Output()
 			if err != nil {
@@ -131,7 +145,7 @@ func process(rl *krmio.ResourceList, asApplied bool) (Output, error) {
 			}
 			items[i] = d
 		}
-		return Output{Items: items, Settings: settings, Findings: findings, Stderr: schemas.StderrErrors}, nil
+		return Output{Items: items, Settings: settings, Findings: findings, Stderr: schemas.StderrErrors, Given: given}, nil
 	}
 	c, err := classify(rl, settings, asApplied)
 	if err != nil {
@@ -143,7 +157,7 @@ func process(rl *krmio.ResourceList, asApplied bool) (Output, error) {
 		// (A separate branch on purpose: the effect model replaces it.)
 		findings = append(findings, packagesMissing(c))
 		sortFindings(findings)
-		return Output{Items: c.Items, Settings: settings, Findings: findings, Stderr: settings.Stderr}, nil
+		return Output{Items: c.Items, Settings: settings, Findings: findings, Stderr: settings.Stderr, Given: c.Given}, nil
 	}
 	findings = append(findings, c.Findings...)
 	p, objects, genFindings := planAndRender(GenerateInput{
@@ -174,6 +188,7 @@ func process(rl *krmio.ResourceList, asApplied bool) (Output, error) {
 		Settings: settings,
 		Findings: findings,
 		Stderr:   settings.Stderr,
+		Given:    c.Given,
 	}, nil
 }
 

@@ -44,6 +44,10 @@ type view struct {
 	// apiVersion is still a Package, an error); localConfig: it is marked
 	// config.kubernetes.io/local-config: "true".
 	pkg, localConfig bool
+	// A Package's deletionTimestamp is set (deleting) and its
+	// spec.network.serviceMesh.mode as written.
+	deleting bool
+	meshMode string
 	// namespace: a core v1 Namespace; labels are then its labels.
 	namespace bool
 	labels    map[string]string
@@ -80,6 +84,8 @@ func viewOf(item *yaml.Node, s schemas.Settings) view {
 	switch {
 	case v.pkg:
 		v.localConfig = text(md, "annotations", localConfigAnnotation) == "true"
+		v.deleting = text(md, "deletionTimestamp") != ""
+		v.meshMode = text(item, "spec", "network", "serviceMesh", "mode")
 	case v.apiVersion == kinds.Namespace.APIVersion() && v.kind == kinds.Namespace.Kind:
 		v.namespace = true
 		v.labels = map[string]string{}
@@ -122,6 +128,30 @@ func viewOf(item *yaml.Node, s schemas.Settings) view {
 		v.claims = scalars(lookup(item, "spec", "hosts"))
 	}
 	return v
+}
+
+// Given is an input object of a ProcessApplied run as given, from its
+// view: what the effect model of the review commands reads (it decodes
+// Node), and what the view says of it.
+type Given struct {
+	APIVersion, Kind, Group string
+	// Namespace and Name are the object's.
+	Namespace, Name string
+	Node            *yaml.Node
+	// Managed: an earlier output of this function (a kind it generates,
+	// carrying its managed-by label).
+	Managed bool
+	// Package: a uds.dev Package; Deleting when its deletionTimestamp is
+	// set, MeshMode its spec.network.serviceMesh.mode as written ("" when
+	// not set).
+	Package, Deleting bool
+	MeshMode          string
+}
+
+// given is the item as given, for ProcessApplied.
+func (v *view) given(item *yaml.Node) Given {
+	return Given{APIVersion: v.apiVersion, Kind: v.kind, Group: v.key.Group, Namespace: v.key.Namespace, Name: v.key.Name,
+		Node: item, Managed: v.ours && v.managed, Package: v.pkg, Deleting: v.deleting, MeshMode: v.meshMode}
 }
 
 // ref is the result reference of the item at output position pos.

@@ -8,7 +8,6 @@ import (
 	"github.com/uds-egress-fn/uds-egress-fn/fn"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
-	"github.com/uds-egress-fn/uds-egress-fn/internal/krmio"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
@@ -31,59 +30,32 @@ type givenObject struct {
 }
 
 // ProcessSide runs the function over what the PATHs hold as what gets
-// applied (Process: fn.ProcessApplied) and keeps, from the same parse, what
-// the effect model reads.
+// applied (fn.ProcessApplied) and keeps, from its view of each input item
+// (Output.Given), what the effect model reads.
 func ProcessSide(in *Input) Side {
 	rl, err := in.resourceList(false)
 	if err != nil {
 		return Side{Out: fn.Failed(err)}
 	}
-	s := Side{modes: map[string]string{}}
-	if !s.scan(rl) {
-		if whole, err := in.resourceList(true); err == nil {
-			s = Side{modes: map[string]string{}}
-			s.scan(whole)
-		}
-	}
-	s.Out = fn.ProcessApplied(rl)
-	return s
-}
-
-// scan reads the items once (the nodes are cached for Process); false when
-// an item does not parse on its own.
-func (s *Side) scan(rl *krmio.ResourceList) bool {
-	for _, it := range rl.Items {
-		n, err := it.Node()
-		if err != nil {
-			return false
-		}
-		for n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
-			n = n.Alias
-		}
-		if n == nil || n.Kind != yaml.MappingNode {
-			continue
-		}
-		apiVersion, kind := krmio.Text(n, "apiVersion"), krmio.Text(n, "kind")
-		group := kinds.GroupOf(apiVersion)
-		if kind == "Package" && group == "uds.dev" {
-			if krmio.Text(n, "metadata", "deletionTimestamp") == "" {
+	s := Side{Out: fn.ProcessApplied(rl), modes: map[string]string{}}
+	for _, g := range s.Out.Given {
+		if g.Package && g.Group == schemas.PackageGroup {
+			if !g.Deleting {
 				s.hasPackages = true
-				mode := krmio.Text(n, "spec", "network", "serviceMesh", "mode")
+				mode := g.MeshMode
 				if mode == "" {
 					mode = schemas.ModeAmbient
 				}
-				s.modes[krmio.Text(n, "metadata", "namespace")] = mode
+				s.modes[g.Namespace] = mode
 			}
 			continue
 		}
-		if !strings.HasSuffix(group, "istio.io") && group != "gateway.networking.k8s.io" && !kinds.Namespace.Is(apiVersion, kind) {
+		if !strings.HasSuffix(g.Group, "istio.io") && g.Group != "gateway.networking.k8s.io" && !kinds.Namespace.Is(g.APIVersion, g.Kind) {
 			continue
 		}
-		_, generated := kinds.Lookup(apiVersion, kind)
-		managed := generated && krmio.Text(n, "metadata", "labels", "app.kubernetes.io/managed-by") == "uds-egress-fn"
-		s.given = append(s.given, givenObject{node: n, managed: managed})
+		s.given = append(s.given, givenObject{node: g.Node, managed: g.Managed})
 	}
-	return true
+	return s
 }
 
 // effectObjects hands add the objects that will be applied: the input's
