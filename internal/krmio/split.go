@@ -96,7 +96,7 @@ func splitResourceList(data []byte) (rawSections, bool) {
 			if v := bytes.TrimSpace(rest); len(v) > 0 && string(v) != "[]" {
 				return s, false // flow style or a scalar: the parser explains it
 			}
-			items, ok := splitItems(lines[i+1 : last])
+			items, ok := splitItems(data, lines[i+1:last])
 			if !ok {
 				return s, false
 			}
@@ -115,7 +115,7 @@ func splitResourceList(data []byte) (rawSections, bool) {
 // splitItems cuts the lines of a block sequence into items. Comment lines
 // at the sequence's indentation (or less) just above an item are its head
 // comments; deeper ones stay with the item above.
-func splitItems(lines [][]byte) ([]rawItem, bool) {
+func splitItems(data []byte, lines [][]byte) ([]rawItem, bool) {
 	indent := -1
 	var starts []int
 	for i, l := range lines {
@@ -154,7 +154,7 @@ func splitItems(lines [][]byte) ([]rawItem, bool) {
 		if k+1 < len(starts) {
 			end = heads[k+1]
 		}
-		it, ok := makeItem(lines[heads[k]:end], indent)
+		it, ok := makeItem(data, lines[heads[k]:end], indent)
 		if !ok {
 			return nil, false
 		}
@@ -166,11 +166,29 @@ func splitItems(lines [][]byte) ([]rawItem, bool) {
 // makeItem re-bases an item's lines to column 0. Blank lines at its end are
 // dropped: they mean nothing (keep-chomping scalars are not split), and
 // after the last item they would not survive a second run.
-func makeItem(lines [][]byte, indent int) (rawItem, bool) {
+//
+// Items at column 0 (what kpt and kustomize write) are already as written:
+// the item is then the piece of data its lines span, not a copy, so the
+// input is held once however many items it has. data is the input the
+// lines were cut from (splitLines).
+func makeItem(data []byte, lines [][]byte, indent int) (rawItem, bool) {
 	for len(lines) > 0 && len(bytes.TrimLeft(lines[len(lines)-1], " ")) == 0 {
 		lines = lines[:len(lines)-1]
 	}
-	var entry bytes.Buffer
+	if len(lines) == 0 {
+		return nil, true
+	}
+	if indent == 0 {
+		first, last := lines[0], lines[len(lines)-1]
+		start := cap(data) - cap(first)
+		end := cap(data) - cap(last) + len(last) + 1 // its newline
+		return rawItem(data[start:end:end]), true
+	}
+	size := 0
+	for _, l := range lines {
+		size += len(l) + 1
+	}
+	entry := make([]byte, 0, size)
 	for _, l := range lines {
 		switch {
 		case leadingSpaces(l) >= indent:
@@ -180,10 +198,10 @@ func makeItem(lines [][]byte, indent int) (rawItem, bool) {
 		default:
 			return nil, false
 		}
-		entry.Write(l)
-		entry.WriteByte('\n')
+		entry = append(entry, l...)
+		entry = append(entry, '\n')
 	}
-	return entry.Bytes(), true
+	return entry, true
 }
 
 // printable reports whether data is valid UTF-8 made of characters YAML
@@ -207,10 +225,20 @@ func printable(data []byte) bool {
 	return true
 }
 
+// splitLines cuts data into lines without their newlines. Each line keeps
+// the capacity of the rest of data (not bytes.Split's), so where it starts
+// in data is cap(data)-cap(line): makeItem uses that to hand out an item's
+// text as a piece of the input instead of a copy.
 func splitLines(data []byte) [][]byte {
-	lines := bytes.Split(data, []byte("\n"))
-	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
-		lines = lines[:len(lines)-1]
+	lines := make([][]byte, 0, bytes.Count(data, []byte("\n"))+1)
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			lines = append(lines, data)
+			break
+		}
+		lines = append(lines, data[:i])
+		data = data[i+1:]
 	}
 	return lines
 }
