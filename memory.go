@@ -7,18 +7,22 @@ import (
 	"runtime/debug"
 )
 
-// Memory bound of the function (README, Security model): peak RSS stays
-// under 64 MiB plus 25 times the input size. Go's collector lets the heap
-// grow to twice the live data before it runs, and on a loaded machine it
-// runs late, so without a limit a large input can pass the bound while its
-// live data is well inside it. Once the whole input is read, the function
-// sets a soft memory limit (runtime/debug.SetMemoryLimit) at
-// memoryFloor + memoryPerInputByte × size: the collector then works harder
-// near the limit instead of letting the heap grow. A GOMEMLIMIT in the
+// Memory bound of the function (docs/security.md, Bounds): peak RSS stays
+// under 64 MiB plus 8 times the input size on the bench fleets and the
+// bad-input catalogue, and under 64 MiB plus 25 times on any input. The
+// output is written as it is rendered, so what stays live is the input:
+// its bytes (the pass-through items are written from them), the decoded
+// Packages and the plan, about 6 times the input at 10,000 Packages. Go's
+// collector lets the heap grow to twice the live data before it runs, which
+// alone would take the 10k fleets to about 140 MiB (over their 126 MiB), so
+// once the whole input is read the function sets a soft memory limit
+// (runtime/debug.SetMemoryLimit) at memoryFloor + memoryPerInputByte x
+// size: near it the collector runs earlier instead of letting the heap
+// double (docs/performance.md measures both). A GOMEMLIMIT in the
 // environment wins.
 const (
-	memoryFloor        = 48 << 20
-	memoryPerInputByte = 18
+	memoryFloor        = 40 << 20
+	memoryPerInputByte = 8
 )
 
 // boundedStdin counts what the function reads and sets the memory limit at

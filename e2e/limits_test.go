@@ -161,6 +161,44 @@ func TestHundredMegabyteInput(t *testing.T) {
 	assert.Less(t, rss, rssFloor+size*maxRSSPerInputByte, "peak RSS over the stated bound")
 }
 
+// TestBenchFleetsStayInTheMemoryBound: the 10,000-Package fleets of make
+// bench, the default one and the Anywhere-heavy one (whose output is about 5
+// times its input), stay under issue 21's 64 MiB + 8 x input like the
+// bad-input catalogue: the output is streamed, so memory follows the input.
+// Two runs of the binary on 8 MB inputs take a while on two shared cores, so
+// make test leaves them to .ci/run (E2E_HEAVY=1).
+func TestBenchFleetsStayInTheMemoryBound(t *testing.T) {
+	if !heavy {
+		t.Skip("the 10k bench fleets run in .ci/run (E2E_HEAVY=1); make test skips them to stay quick")
+	}
+	const n = 10000
+	minimal := filepath.Join(t.TempDir(), "minimal.yaml")
+	require.NoError(t, os.WriteFile(minimal, []byte("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"), 0o644))
+	_, _, _, baseline := runBinary(t, minimal)
+	floor := max(int64(rssFloor), baseline+16<<20) // as in TestBadInputCatalogueStaysInTheMemoryBound
+	for _, fleet := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{"default", func(w io.Writer) error {
+			return fleetgen.Write(w, n, fleetgen.Pool(n), fleetgen.DefaultParticipants, 1)
+		}},
+		{"anywhere-heavy", fleetgen.AnywhereHeavy(n, 1).Write},
+	} {
+		t.Run(fleet.name, func(t *testing.T) {
+			inPath, size := writeFile(t, "fleet.yaml", fleet.write)
+			outPath, stderr, code, rss := runBinary(t, inPath)
+			require.Equal(t, 0, code, stderr[:min(len(stderr), 2000)])
+			st, err := os.Stat(outPath)
+			require.NoError(t, err)
+			bound := floor + size*smallRSSPerInputByte
+			t.Logf("input %d KB, output %d KB, peak RSS %d MiB of the bound %d MiB", size>>10, st.Size()>>10, rss>>20, bound>>20)
+			assert.Greater(t, st.Size(), 3*size, "the fleet's output is several times its input")
+			assert.Less(t, rss, bound, "peak RSS over 64 MiB + 8 x input")
+		})
+	}
+}
+
 func TestInputOverTheCapIsRefused(t *testing.T) {
 	// 257 MiB of a valid ResourceList prefix followed by comment lines.
 	inPath, _ := writeFile(t, "big.yaml", func(w io.Writer) error {

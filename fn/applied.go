@@ -75,7 +75,7 @@ func jsonValue(v any) any {
 // drift compares the earlier output in the input (c.Dropped) with what
 // this run generates: each object that differs, that is no longer
 // generated, or that is generated but missing from the input.
-func drift(c Classified, objects []render.Object, generated map[objectID]*render.Object) []diag.Finding {
+func drift(c Classified, objects []render.Lazy, generated map[objectID]*render.Lazy) []diag.Finding {
 	if len(c.Dropped) == 0 {
 		return nil
 	}
@@ -89,14 +89,15 @@ func drift(c Classified, objects []render.Object, generated map[objectID]*render
 				"%s is in what gets applied but its Packages no longer produce it (a Package changed or was removed without a new render): render again, or remove the object", d.Key))
 			continue
 		}
-		if path, applied, want, differs := firstDifference(d.Value, renderedValue(g), ""); differs {
+		o := g.Build()
+		if path, applied, want, differs := firstDifference(d.Value, renderedValue(&o), ""); differs {
 			out = append(out, diag.New(diag.ObjectDrift, d.Ref, path,
 				"%s differs from what its Packages produce at %s (applied: %s; the Packages produce: %s): a hand edit or another mutator changed it, so what gets applied is not what the Packages ask for; render again, and find what changed it",
 				d.Key, orRoot(path), short(applied), short(want)))
 		}
 	}
 	for i := range objects {
-		if k := keyOfObject(&objects[i]); !inInput[k] {
+		if k := keyOfLazy(&objects[i]); !inInput[k] {
 			out = append(out, diag.New(diag.ObjectDrift, nil, "",
 				"the Packages produce %s, but what gets applied does not hold it (it was removed, or the render is stale): render again", k))
 		}

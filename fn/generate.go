@@ -30,11 +30,18 @@ type GenerateInput struct {
 // Generate is the pure core: validate each Package, admit the fleet, plan,
 // render. It returns the generated objects and the findings about them.
 func Generate(in GenerateInput) ([]render.Object, []diag.Finding) {
-	_, objs, findings := planAndRender(in)
+	_, lazies, findings := planAndRender(in)
+	objs := make([]render.Object, len(lazies))
+	for i := range lazies {
+		objs[i] = lazies[i].Build()
+	}
 	return objs, findings
 }
 
-func planAndRender(in GenerateInput) (plan.Plan, []render.Object, []diag.Finding) {
+// planAndRender plans and returns the objects unbuilt (render.Objects): the
+// sizes were checked by building each once and dropping it, and the caller
+// builds them again as it writes them, so no step holds them all.
+func planAndRender(in GenerateInput) (plan.Plan, []render.Lazy, []diag.Finding) {
 	var findings []diag.Finding
 	subjects := make([]schemas.Subject, len(in.Packages))
 	rules := validate.Rules{ClusterDomain: in.Settings.ClusterDomain}
@@ -61,7 +68,7 @@ func planAndRender(in GenerateInput) (plan.Plan, []render.Object, []diag.Finding
 	// so this ends (in one or two rounds in practice).
 	for {
 		p, planFindings := plan.Build(plan.Input{Packages: admitted, Settings: in.Settings, Env: in.Env})
-		objs := render.Render(p, in.Settings, in.Options)
+		objs := render.Objects(p, in.Settings, in.Options)
 		tooLarge, runLevel := oversized(objs, admitted, p, in.Settings, in.OutputBudget)
 		if len(tooLarge) == 0 {
 			return p, objs, append(append(findings, planFindings...), runLevel...)

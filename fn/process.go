@@ -2,7 +2,6 @@ package fn
 
 import (
 	"iter"
-	"slices"
 	"sort"
 
 	"go.yaml.in/yaml/v3"
@@ -118,6 +117,18 @@ func failed(err error, fnConfig *yaml.Node) Output {
 
 func noObjects(func(render.Object) bool) {}
 
+// built yields the objects, each built as it is asked for: a writer that
+// writes each as it comes holds one at a time.
+func built(objects []render.Lazy) iter.Seq[render.Object] {
+	return func(yield func(render.Object) bool) {
+		for i := range objects {
+			if !yield(objects[i].Build()) {
+				return
+			}
+		}
+	}
+}
+
 // process is one attempt of Process. An error wrapping
 // krmio.ErrNeedFullParse asks for the whole input to be parsed instead.
 func process(rl *krmio.ResourceList, asApplied bool) (Output, error) {
@@ -183,7 +194,7 @@ func process(rl *krmio.ResourceList, asApplied bool) (Output, error) {
 	sortFindings(findings)
 	return Output{
 		Items:    c.Items,
-		Objects:  slices.Values(objects),
+		Objects:  built(objects),
 		Plan:     p,
 		Settings: settings,
 		Findings: findings,

@@ -141,7 +141,7 @@ func noopRoundTrip(t *testing.T, in string) string {
 		docs[i], err = it.Output()
 		require.NoError(t, err)
 	}
-	require.NoError(t, krmio.Write(&b, docs, rl.FunctionConfig, nil))
+	require.NoError(t, krmio.Write(&b, docs, nil, rl.FunctionConfig, nil))
 	return b.String()
 }
 

@@ -123,22 +123,25 @@ func ownershipFindings(s schemas.Settings, f *fleetInfo, cfg *yaml.Node) []diag.
 // namespaceFindings drops the generated Namespaces the input already holds
 // (two objects must never share a name) and says so; an input ambient
 // Namespace without the ambient label gets a warning.
-func namespaceFindings(objs []render.Object, s schemas.Settings, f *fleetInfo) ([]render.Object, []diag.Finding) {
-	var out []render.Object
+func namespaceFindings(objs []render.Lazy, s schemas.Settings, f *fleetInfo) ([]render.Lazy, []diag.Finding) {
+	if len(f.namespaces) == 0 {
+		return objs, nil
+	}
+	var out []render.Lazy
 	var findings []diag.Finding
 	for _, o := range objs {
-		in, found := f.namespaces[o.Metadata.Name]
-		if !kinds.Namespace.Is(o.APIVersion, o.Kind) || !found {
+		in, found := f.namespaces[o.Name]
+		if o.Kind != kinds.Namespace || !found {
 			out = append(out, o)
 			continue
 		}
 		ref := in.ref
 		findings = append(findings, diag.New(diag.NamespaceInInput, ref, "",
-			"Namespace %s is in the input, so the function generates none for it (set namespaces: false to stop generating egress Namespaces at all)", o.Metadata.Name))
-		if o.Metadata.Name == s.AmbientNamespace && in.labels[render.DataplaneModeLabel] != schemas.ModeAmbient {
+			"Namespace %s is in the input, so the function generates none for it (set namespaces: false to stop generating egress Namespaces at all)", o.Name))
+		if o.Name == s.AmbientNamespace && in.labels[render.DataplaneModeLabel] != schemas.ModeAmbient {
 			findings = append(findings, diag.New(diag.NamespaceAmbient, ref, "metadata.labels",
 				"Namespace %s (ambientNamespace) has no label %s: ambient; add it so the egress waypoint's namespace is in the ambient mesh, as the generated Namespace would be",
-				o.Metadata.Name, render.DataplaneModeLabel))
+				o.Name, render.DataplaneModeLabel))
 		}
 	}
 	return out, findings

@@ -48,21 +48,24 @@ func (k objectID) String() string {
 // is says whether the object is of kind k.
 func (k objectID) is(kind kinds.Kind) bool { return k.Group == kind.Group && k.Kind == kind.Kind }
 
-func keyOfObject(o *render.Object) objectID {
-	return objectID{kinds.GroupOf(o.APIVersion), o.Kind, o.Metadata.Namespace, o.Metadata.Name}
+func keyOfLazy(o *render.Lazy) objectID {
+	return objectID{o.Kind.Group, o.Kind.Kind, o.Namespace, o.Name}
 }
 
 // Reconcile compares the input with what this run generates: earlier
 // output not generated again (info), input objects holding a generated
 // object's name (error), input Sidecars selecting the pods of a generated
 // one (warning, an error when it is not REGISTRY_ONLY).
-func Reconcile(c Classified, objects []render.Object) []diag.Finding {
+//
+// It reads the objects' keys, and builds only the generated Sidecars in a
+// namespace where the input has a Sidecar.
+func Reconcile(c Classified, objects []render.Lazy) []diag.Finding {
 	if len(c.Dropped) == 0 && len(c.Objects) == 0 {
 		return nil
 	}
-	generated := make(map[objectID]*render.Object, len(objects))
+	generated := make(map[objectID]*render.Lazy, len(objects))
 	for i := range objects {
-		generated[keyOfObject(&objects[i])] = &objects[i]
+		generated[keyOfLazy(&objects[i])] = &objects[i]
 	}
 	var out []diag.Finding
 	if c.asApplied {
@@ -101,13 +104,14 @@ func Reconcile(c Classified, objects []render.Object) []diag.Finding {
 // without outboundTrafficPolicy (the mesh default), is an error: the pods
 // lose REGISTRY_ONLY. A generated Sidecar with a selector over an input
 // namespace-wide one wins for its pods, which is not reported.
-func sidecarOverlaps(in InputObject, objects []render.Object) []diag.Finding {
+func sidecarOverlaps(in InputObject, objects []render.Lazy) []diag.Finding {
 	var out []diag.Finding
 	for i := range objects {
-		g := &objects[i]
-		if !kinds.Sidecar.Is(g.APIVersion, g.Kind) || g.Metadata.Namespace != in.Key.Namespace {
+		if objects[i].Kind != kinds.Sidecar || objects[i].Namespace != in.Key.Namespace {
 			continue
 		}
+		built := objects[i].Build()
+		g := &built
 		spec, ok := g.Spec.(render.SidecarSpec)
 		if !ok {
 			continue

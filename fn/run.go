@@ -28,21 +28,32 @@ func Run(in io.Reader, out, errOut io.Writer) int {
 	} else {
 		o = Process(rl)
 	}
-	items := o.Items
-	for obj := range o.Objects {
-		items = append(items, krmio.Value(obj))
+	// The generated objects are built and written one at a time, and so
+	// are the results.
+	generated := func(yield func(krmio.Document) bool) {
+		for obj := range o.Objects {
+			if !yield(krmio.Value(obj)) {
+				return
+			}
+		}
 	}
-	results := krmio.Results(o.Findings)
-	docs := make([]krmio.Document, len(results))
-	for i, r := range results {
-		docs[i] = krmio.Value(r)
+	results := func(yield func(krmio.Document) bool) {
+		for i := range o.Findings {
+			if !yield(krmio.Value(krmio.Results(o.Findings[i : i+1])[0])) {
+				return
+			}
+		}
 	}
-	if err := krmio.Write(out, items, o.FunctionConfig, docs); err != nil {
+	err := krmio.Write(out, o.Items, generated, o.FunctionConfig, results)
+	findings, stderr := o.Findings, o.Stderr
+	o = Output{} // the plan and the items are written: let them go
+	if err != nil {
 		fmt.Fprintf(errOut, "uds-egress-fn: writing the output: %v\n", err)
 		return 1
 	}
-	if o.Stderr != schemas.StderrNone {
-		krmio.PrintProblems(errOut, results, o.Stderr == schemas.StderrAll)
+	rs := krmio.Results(findings)
+	if stderr != schemas.StderrNone {
+		krmio.PrintProblems(errOut, rs, stderr == schemas.StderrAll)
 	}
-	return results.ExitCode()
+	return rs.ExitCode()
 }

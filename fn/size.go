@@ -145,20 +145,20 @@ func (z *sizer) attribute(o *render.Object, size int) attribution {
 			// the rule itself: its port, asked for by the entries naming
 			// the host (participants join the ports that exist)
 			var srcs []plan.Source
-			for _, a := range r.Access {
+			for _, a := range r.Access() {
 				srcs = append(srcs, a.Sources...)
 			}
 			if by := z.sources(srcs, false); len(by) > 0 {
 				parts = append(parts, part{bytes: 96, by: by})
 			}
-			for _, a := range r.Access {
+			for _, a := range r.Access() {
 				parts = append(parts, part{bytes: len(a.Identity.Listed()) + 3, by: z.sources(a.Sources, true)})
 			}
 		}
 	case kinds.ServiceEntry.Is(o.APIVersion, o.Kind) && z.serviceEntries[key] != nil:
 		for _, r := range z.serviceEntries[key].Rules {
 			var srcs []plan.Source
-			for _, a := range r.Access {
+			for _, a := range r.Access() {
 				srcs = append(srcs, a.Sources...)
 			}
 			if by := z.sources(srcs, false); len(by) > 0 {
@@ -213,20 +213,21 @@ func (z *sizer) contributors(o *render.Object) []int {
 // it grows only with the number of ambient Packages (one user annotation
 // each), which no Package is to blame for, so it fails the run as a whole
 // instead (run).
-func oversized(objs []render.Object, admitted []schemas.Subject, p plan.Plan, s schemas.Settings, budget int) (rejected map[int]diag.Finding, run []diag.Finding) {
+func oversized(objs []render.Lazy, admitted []schemas.Subject, p plan.Plan, s schemas.Settings, budget int) (rejected map[int]diag.Finding, run []diag.Finding) {
 	z := newSizer(admitted, p, s)
 	out := map[int]diag.Finding{}
 	total := 0
+	// Each object is built, measured and dropped: only its size is kept.
 	sizes := make([]int, len(objs))
 	for i := range objs {
-		o := &objs[i]
-		n := elements(o)
+		o := objs[i].Build()
+		n := elements(&o)
 		if n < elementsBeforeMeasuring {
 			sizes[i] = n + 512 // the estimate counts the lists; the rest is under 512 bytes
 			total += sizes[i]
 			continue
 		}
-		b, err := json.Marshal(o)
+		b, err := json.Marshal(&o)
 		if err != nil {
 			continue
 		}
@@ -241,7 +242,7 @@ func oversized(objs []render.Object, admitted []schemas.Subject, p plan.Plan, s 
 				o.Metadata.Namespace, o.Metadata.Name, len(b), MaxObjectBytes, len(o.Metadata.Annotations)))
 			continue
 		}
-		a := z.attribute(o, len(b))
+		a := z.attribute(&o, len(b))
 		blamed := a.blame(len(b), MaxObjectBytes)
 		for rank, j := range blamed {
 			if _, done := out[j]; done {
@@ -256,11 +257,11 @@ func oversized(objs []render.Object, admitted []schemas.Subject, p plan.Plan, s 
 		return out, run
 	}
 	// The whole output over its budget: each Package's share of every
-	// object, as above.
+	// object, as above (each object built again, one at a time).
 	var parts []part
 	for i := range objs {
-		o := &objs[i]
-		parts = append(parts, z.attribute(o, sizes[i]).parts...)
+		o := objs[i].Build()
+		parts = append(parts, z.attribute(&o, sizes[i]).parts...)
 	}
 	a := newAttribution(parts)
 	blamed := a.blame(total, budget)

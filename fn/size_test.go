@@ -47,7 +47,7 @@ func TestOversizedSharedObjectRejectsItsUsers(t *testing.T) {
 	}
 	big := annotated("ServiceEntry", "networking.istio.io/v1", admitted[:2], render.ServiceEntrySpec{Ports: ports})
 	small := annotated("ServiceEntry", "networking.istio.io/v1", admitted[2:], render.ServiceEntrySpec{Ports: ports[:3]})
-	rejected, run := oversized([]render.Object{big, small}, admitted, plan.Plan{}, schemas.DefaultSettings(), 0)
+	rejected, run := oversized([]render.Lazy{render.Built(big), render.Built(small)}, admitted, plan.Plan{}, schemas.DefaultSettings(), 0)
 	assert.Empty(t, run)
 	require.Len(t, rejected, 2)
 	for j := 0; j < 2; j++ {
@@ -60,7 +60,7 @@ func TestOversizedSharedObjectRejectsItsUsers(t *testing.T) {
 func TestOversizedWaypointFailsTheRunNotThePackages(t *testing.T) {
 	admitted := subjects(30000)
 	wp := annotated("Gateway", "gateway.networking.k8s.io/v1", admitted, render.WaypointSpec{})
-	rejected, run := oversized([]render.Object{wp}, admitted, plan.Plan{}, schemas.DefaultSettings(), 0)
+	rejected, run := oversized([]render.Lazy{render.Built(wp)}, admitted, plan.Plan{}, schemas.DefaultSettings(), 0)
 	assert.Empty(t, rejected, "no Package is to blame for the fleet's size")
 	require.Len(t, run, 1)
 	assert.Equal(t, diag.ScopeInput, run[0].Scope)

@@ -169,17 +169,3 @@ func compareSources(a, b Source) int {
 		cmp.Compare(a.Package.Name, b.Package.Name),
 		cmp.Compare(a.Entry, b.Entry))
 }
-
-// identities splits accesses into the sorted principal and namespace lists
-// of an AuthorizationPolicy rule.
-func identities(as []Access) (principals, namespaces []string) {
-	principals, namespaces = []string{}, []string{}
-	for _, a := range as {
-		if a.Identity.Principal != "" {
-			principals = append(principals, a.Identity.Principal)
-		} else {
-			namespaces = append(namespaces, a.Identity.Namespace)
-		}
-	}
-	return principals, namespaces
-}

@@ -31,19 +31,75 @@ func (id Identity) Listed() string {
 }
 
 // PortRule is one AuthorizationPolicy rule: the identities allowed to reach
-// one port of a host. Both lists are sorted and de-duplicated.
+// one port of a host (Access, Identities).
 type PortRule struct {
-	Port       int
-	Principals []string
-	Namespaces []string
-	// Access is who may connect and why; Principals and Namespaces are
-	// made from it.
-	Access []Access
+	Port int
 	// HTTP is set on a rule made from an http rule of the host's policy
 	// (an HTTP port); Methods and Paths then restrict it (nil: any).
 	HTTP    bool
 	Methods []string
 	Paths   []string
+
+	// own are the identities of the entries naming the host (merge);
+	// participants the port's Anywhere participants, merged once per port
+	// and shared by every host's rule. They are merged only when asked
+	// for, so the plan holds each participant once, not once per host: a
+	// fleet's plan stays the size of its input while its output is hosts x
+	// participants (docs/performance.md).
+	own, participants []Access
+}
+
+// Access is who may connect and why: the identities, principals first,
+// each kind sorted, each with the allow entries that gave it. The
+// AuthorizationPolicy rule of the port is made of exactly these identities,
+// so what a review reports is what the objects allow. It may be shared with
+// the plan: read-only.
+func (r *PortRule) Access() []Access {
+	switch {
+	case len(r.participants) == 0:
+		return r.own
+	case len(r.own) == 0:
+		return r.participants
+	}
+	return mergeSorted(r.own, r.participants)
+}
+
+// Identities are the sorted principal and namespace lists of the
+// AuthorizationPolicy rule: the identities of Access, without building it.
+func (r *PortRule) Identities() (principals, namespaces []string) {
+	principals, namespaces = []string{}, []string{}
+	add := func(id Identity) {
+		if id.Principal != "" {
+			principals = append(principals, id.Principal)
+		} else {
+			namespaces = append(namespaces, id.Namespace)
+		}
+	}
+	a, b := r.own, r.participants
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b):
+			add(a[i].Identity)
+			i++
+		case i == len(a):
+			add(b[j].Identity)
+			j++
+		default:
+			c := compareIdentities(a[i].Identity, b[j].Identity)
+			if c <= 0 {
+				add(a[i].Identity)
+				i++
+				if c == 0 {
+					j++
+				}
+			} else {
+				add(b[j].Identity)
+				j++
+			}
+		}
+	}
+	return principals, namespaces
 }
 
 // AmbientHost is the shared egress intent for one external host.
@@ -217,10 +273,9 @@ func (b *ambientBuilder) finish() (AmbientPlan, []diag.Finding) {
 		sort.Ints(ports)
 		h.Rules = make([]PortRule, len(ports))
 		for i, port := range ports {
-			access := mergeSorted(merge(h.owners[port]), participantsOn(port))
-			principals, namespaces := identities(access)
-			h.Rules[i] = PortRule{Port: port, Principals: principals, Namespaces: namespaces, Access: access}
+			h.Rules[i] = PortRule{Port: port, own: merge(h.owners[port]), participants: participantsOn(port)}
 		}
+		h.owners = nil // in the rules now
 		h.ServiceEntryName = b.claim(seNames, "ambient-se-", h)
 		h.PolicyName = b.claim(apNames, "ambient-ap-", h)
 		if pol := b.policies[h.Host]; pol != nil {

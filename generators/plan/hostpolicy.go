@@ -167,7 +167,7 @@ func (b *ambientBuilder) applyPolicy(h *AmbientHost, p *policyState) {
 		covered := map[Identity]bool{}
 		for j, rule := range p.HTTP {
 			var access []Access
-			for _, a := range pr.Access {
+			for _, a := range pr.Access() {
 				if b.covers(rule.From, a.Identity) {
 					access = append(access, a)
 					covered[a.Identity] = true
@@ -177,11 +177,9 @@ func (b *ambientBuilder) applyPolicy(h *AmbientHost, p *policyState) {
 				continue
 			}
 			used[j] = true
-			principals, namespaces := identities(access)
-			rules = append(rules, PortRule{Port: pr.Port, Principals: principals, Namespaces: namespaces, Access: access,
-				HTTP: true, Methods: rule.Methods, Paths: rule.Paths})
+			rules = append(rules, PortRule{Port: pr.Port, own: access, HTTP: true, Methods: rule.Methods, Paths: rule.Paths})
 		}
-		for _, a := range pr.Access {
+		for _, a := range pr.Access() {
 			if covered[a.Identity] {
 				continue
 			}

@@ -56,7 +56,8 @@ func hash8(s string) string {
 func rules(rs []plan.PortRule) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
-		out[i] = fmt.Sprintf("%d p=%v ns=%v", r.Port, r.Principals, r.Namespaces)
+		principals, namespaces := r.Identities()
+		out[i] = fmt.Sprintf("%d p=%v ns=%v", r.Port, principals, namespaces)
 	}
 	return out
 }
@@ -702,7 +703,7 @@ func TestAccessSources(t *testing.T) {
 	require.Len(t, p.Ambient.Hosts, 1)
 	var got []string
 	for _, r := range p.Ambient.Hosts[0].Rules {
-		for _, acc := range r.Access {
+		for _, acc := range r.Access() {
 			got = append(got, fmt.Sprintf("%d %s anywhere=%v %v", r.Port, acc.Identity.Listed(), acc.Anywhere, acc.Sources))
 		}
 	}
@@ -742,7 +743,7 @@ func TestPlanCarriesIdentityAndReach(t *testing.T) {
 		p, _ := plan.Build(plan.Input{Packages: []schemas.Subject{a, c}, Settings: s})
 		require.Len(t, p.Ambient.Hosts, 1)
 		var ids []plan.Identity
-		for _, acc := range p.Ambient.Hosts[0].Rules[0].Access {
+		for _, acc := range p.Ambient.Hosts[0].Rules[0].Access() {
 			ids = append(ids, acc.Identity)
 		}
 		assert.Equal(t, []plan.Identity{

@@ -1,6 +1,10 @@
 package plan
 
-import "github.com/uds-egress-fn/uds-egress-fn/schemas"
+import (
+	"slices"
+
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
+)
 
 // PortProtocol is one port of a host with the protocol spoken on it.
 type PortProtocol struct {
@@ -40,13 +44,28 @@ type Plan struct {
 // Users is an ordered set of contributing Packages.
 type Users struct {
 	order []schemas.PackageID
-	seen  map[schemas.PackageID]bool
+	// seen indexes order once it is longer than usersScanned; most hosts
+	// have a few users, and a map per host was a tenth of the plan.
+	seen map[schemas.PackageID]bool
 }
+
+// usersScanned: up to this many users, Add scans the list.
+const usersScanned = 16
 
 // Add records a Package once.
 func (u *Users) Add(id schemas.PackageID) {
 	if u.seen == nil {
-		u.seen = map[schemas.PackageID]bool{}
+		if slices.Contains(u.order, id) {
+			return
+		}
+		u.order = append(u.order, id)
+		if len(u.order) > usersScanned {
+			u.seen = make(map[schemas.PackageID]bool, 2*len(u.order))
+			for _, o := range u.order {
+				u.seen[o] = true
+			}
+		}
+		return
 	}
 	if !u.seen[id] {
 		u.seen[id] = true

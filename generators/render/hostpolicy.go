@@ -77,43 +77,56 @@ type HostDestination struct {
 // hostPolicyObjects are the DestinationRules (TLS origination) and
 // VirtualServices (request headers) of hosts with a host policy, in the
 // ambient namespace beside the host's ServiceEntry.
-func hostPolicyObjects(p plan.AmbientPlan, s schemas.Settings) []Object {
-	var out []Object
+func hostPolicyObjects(p plan.AmbientPlan, s schemas.Settings) []Lazy {
+	var out []Lazy
 	for i, h := range p.Hosts {
 		rec := Record{Role: RoleHostPolicy, host: int32(i)}
-		meta := func(name string) Meta {
-			return Meta{Name: name, Namespace: s.AmbientNamespace, Annotations: userAnnotations(h.Users.List()),
-				Labels: map[string]string{packageLabel: sharedAmbient}}
+		if h.Origination != nil {
+			out = append(out, lazy(kinds.DestinationRule, s.AmbientNamespace, h.DestinationRuleName, func() Object { return originationRule(h, rec, s) }))
 		}
-		if o := h.Origination; o != nil {
-			out = append(out, Object{
-				APIVersion: kinds.DestinationRule.APIVersion(), Kind: kinds.DestinationRule.Kind, Metadata: meta(h.DestinationRuleName),
-				Record: rec.shaped(append(slices.Clip(shapedHostPolicy), hostPolicyKeys(h.Host, s)...)),
-				Spec: DestinationRuleSpec{
-					ExportTo: []string{"."}, Host: h.Host,
-					TrafficPolicy: TrafficPolicy{PortLevelSettings: []PortTrafficPolicy{{
-						Port: DestinationPort{o.Port}, TLS: ClientTLS{CACertificates: o.CACertificates, Mode: "SIMPLE", SNI: o.SNI, SubjectAltNames: o.SubjectAltNames},
-					}}},
-				},
-			})
-		}
-		if hd := h.Headers; hd != nil {
-			ops := HeaderOperations{Remove: hd.Remove}
-			if len(hd.Add) > 0 {
-				ops.Add = hd.Add.Map()
-			}
-			if len(hd.Set) > 0 {
-				ops.Set = hd.Set.Map()
-			}
-			out = append(out, Object{
-				APIVersion: kinds.VirtualService.APIVersion(), Kind: kinds.VirtualService.Kind, Metadata: meta(h.VirtualServiceName),
-				Record: rec.shaped(append(slices.Clip(shapedHostPolicy), hostPolicyKeys(h.Host, s)...)),
-				Spec: HeaderVirtualServiceSpec{
-					ExportTo: []string{"."}, Hosts: []string{h.Host},
-					HTTP: []HeaderHTTPRoute{{Headers: Headers{Request: ops}, Route: []HostRoute{{HostDestination{h.Host}}}}},
-				},
-			})
+		if h.Headers != nil {
+			out = append(out, lazy(kinds.VirtualService, s.AmbientNamespace, h.VirtualServiceName, func() Object { return headerRoute(h, rec, s) }))
 		}
 	}
 	return out
+}
+
+func hostPolicyMeta(h *plan.AmbientHost, name string, s schemas.Settings) Meta {
+	return Meta{Name: name, Namespace: s.AmbientNamespace, Annotations: userAnnotations(h.Users.List()),
+		Labels: map[string]string{packageLabel: sharedAmbient}}
+}
+
+// originationRule is the DestinationRule of a host's TLS origination.
+func originationRule(h *plan.AmbientHost, rec Record, s schemas.Settings) Object {
+	o := h.Origination
+	return Object{
+		APIVersion: kinds.DestinationRule.APIVersion(), Kind: kinds.DestinationRule.Kind, Metadata: hostPolicyMeta(h, h.DestinationRuleName, s),
+		Record: rec.shaped(append(slices.Clip(shapedHostPolicy), hostPolicyKeys(h.Host, s)...)),
+		Spec: DestinationRuleSpec{
+			ExportTo: []string{"."}, Host: h.Host,
+			TrafficPolicy: TrafficPolicy{PortLevelSettings: []PortTrafficPolicy{{
+				Port: DestinationPort{o.Port}, TLS: ClientTLS{CACertificates: o.CACertificates, Mode: "SIMPLE", SNI: o.SNI, SubjectAltNames: o.SubjectAltNames},
+			}}},
+		},
+	}
+}
+
+// headerRoute is the VirtualService of a host's request headers.
+func headerRoute(h *plan.AmbientHost, rec Record, s schemas.Settings) Object {
+	hd := h.Headers
+	ops := HeaderOperations{Remove: hd.Remove}
+	if len(hd.Add) > 0 {
+		ops.Add = hd.Add.Map()
+	}
+	if len(hd.Set) > 0 {
+		ops.Set = hd.Set.Map()
+	}
+	return Object{
+		APIVersion: kinds.VirtualService.APIVersion(), Kind: kinds.VirtualService.Kind, Metadata: hostPolicyMeta(h, h.VirtualServiceName, s),
+		Record: rec.shaped(append(slices.Clip(shapedHostPolicy), hostPolicyKeys(h.Host, s)...)),
+		Spec: HeaderVirtualServiceSpec{
+			ExportTo: []string{"."}, Hosts: []string{h.Host},
+			HTTP: []HeaderHTTPRoute{{Headers: Headers{Request: ops}, Route: []HostRoute{{HostDestination{h.Host}}}}},
+		},
+	}
 }

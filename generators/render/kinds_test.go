@@ -19,6 +19,24 @@ import (
 // ambient host policy, in the istio profile (Namespaces). (The
 // pipeline's strict-decode test checks the same over every golden output.)
 func TestRenderEmitsOnlyRegisteredKinds(t *testing.T) {
+	p, settings := everyKindFleet(t)
+	emitted := map[kinds.Kind]bool{}
+	for _, obj := range render.Render(p, settings, render.Options{}) {
+		k, ok := kinds.Lookup(obj.APIVersion, obj.Kind)
+		if assert.True(t, ok, "Render emits %s %s, which is not in kinds.All", obj.APIVersion, obj.Kind) {
+			assert.Equal(t, k.APIVersion(), obj.APIVersion, "%s is emitted under another version than its registered one", obj.Kind)
+			emitted[k] = true
+		}
+	}
+	for _, k := range kinds.All {
+		assert.True(t, emitted[k], "%s %s is registered but not emitted by this fleet: extend the fleet or drop the entry", k.APIVersion(), k.Kind)
+	}
+}
+
+// everyKindFleet is an ambient and a sidecar Package and an ambient host
+// policy, in the istio profile: a plan that emits every registered kind.
+func everyKindFleet(t *testing.T) (plan.Plan, schemas.Settings) {
+	t.Helper()
 	var pkgs []schemas.Subject
 	for i, src := range []string{`
 apiVersion: uds.dev/v1alpha1
@@ -55,16 +73,31 @@ spec:
 		TLSOrigination: &schemas.TLSOrigination{}, RequestHeaders: &schemas.RequestHeaders{Add: schemas.Labels{{Key: "x-a", Value: "b"}}}}}
 	p, fs := plan.Build(plan.Input{Packages: pkgs, Settings: settings})
 	require.False(t, diag.HasErrors(fs), "%v", fs)
-	emitted := map[kinds.Kind]bool{}
-	for _, obj := range render.Render(p, settings, render.Options{}) {
-		k, ok := kinds.Lookup(obj.APIVersion, obj.Kind)
-		if assert.True(t, ok, "Render emits %s %s, which is not in kinds.All", obj.APIVersion, obj.Kind) {
-			assert.Equal(t, k.APIVersion(), obj.APIVersion, "%s is emitted under another version than its registered one", obj.Kind)
-			emitted[k] = true
+	return p, settings
+}
+
+// Objects knows every object's key before building it, and Build builds
+// exactly that object, a new one each time; Render is Objects, built.
+func TestObjectsKeyWhatTheyBuild(t *testing.T) {
+	p, istio := everyKindFleet(t)
+	uds := istio
+	uds.Profile = schemas.DefaultSettings().Profile
+	for _, settings := range []schemas.Settings{uds, istio} {
+		lazies := render.Objects(p, settings, render.Options{Paths: true})
+		require.NotEmpty(t, lazies)
+		rendered := render.Render(p, settings, render.Options{Paths: true})
+		require.Len(t, rendered, len(lazies))
+		for i := range lazies {
+			l := &lazies[i]
+			o := l.Build()
+			assert.Equal(t, l.Kind.APIVersion(), o.APIVersion)
+			assert.Equal(t, l.Kind.Kind, o.Kind)
+			assert.Equal(t, l.Namespace, o.Metadata.Namespace)
+			assert.Equal(t, l.Name, o.Metadata.Name)
+			assert.Equal(t, rendered[i], o, "Render is Objects, built in order")
+			o.Metadata.Labels["changed"] = "yes"
+			assert.NotContains(t, l.Build().Metadata.Labels, "changed", "each Build is a new object")
 		}
-	}
-	for _, k := range kinds.All {
-		assert.True(t, emitted[k], "%s %s is registered but not emitted by this fleet: extend the fleet or drop the entry", k.APIVersion(), k.Kind)
 	}
 }
 

@@ -23,48 +23,41 @@ var pruneProtection = map[string]string{
 	"kustomize.toolkit.fluxcd.io/prune": "disabled",
 }
 
-// istioProfile turns the UDS operator's objects into plain-Istio ones: no
-// uds/* labels, no uds.dev/* annotations, no ownerReferences to Packages
-// (there is no Package CRD: the garbage collector would delete the objects),
-// the waypoint's parametersRef only when waypointConfigMap is set, and the
-// Namespace objects of the egress namespaces in use.
-func istioProfile(objs []Object, s schemas.Settings) []Object {
-	for i := range objs {
-		m := &objs[i].Metadata
-		for k := range m.Labels {
-			if strings.HasPrefix(k, "uds/") {
-				delete(m.Labels, k)
-			}
-		}
-		for k := range m.Annotations {
-			if strings.HasPrefix(k, "uds.dev/") {
-				delete(m.Annotations, k)
-			}
-		}
-		if len(m.Annotations) == 0 {
-			m.Annotations = nil
-		}
-		m.OwnerReferences = nil
-		if spec, ok := objs[i].Spec.(WaypointSpec); ok && !s.WaypointConfigMapSet {
-			spec.Infrastructure = nil
-			objs[i].Spec = spec
+// istioObject turns one of the UDS operator's objects into a plain-Istio
+// one: no uds/* labels, no uds.dev/* annotations, no ownerReferences to
+// Packages (there is no Package CRD: the garbage collector would delete the
+// objects), the waypoint's parametersRef only when waypointConfigMap is
+// set. The Namespace objects of the egress namespaces in use are added by
+// Objects (egressNamespaces).
+func istioObject(o *Object, s schemas.Settings) {
+	m := &o.Metadata
+	for k := range m.Labels {
+		if strings.HasPrefix(k, "uds/") {
+			delete(m.Labels, k)
 		}
 	}
-	if s.Namespaces {
-		for _, ns := range Namespaces(objs, s) {
-			objs = append(objs, namespace(ns, s))
+	for k := range m.Annotations {
+		if strings.HasPrefix(k, "uds.dev/") {
+			delete(m.Annotations, k)
 		}
 	}
-	return objs
+	if len(m.Annotations) == 0 {
+		m.Annotations = nil
+	}
+	m.OwnerReferences = nil
+	if spec, ok := o.Spec.(WaypointSpec); ok && !s.WaypointConfigMapSet {
+		spec.Infrastructure = nil
+		o.Spec = spec
+	}
 }
 
-// Namespaces returns the egress namespaces the objects use (the ambient
-// and the gateway namespace, when an object is in them), in order.
-func Namespaces(objs []Object, s schemas.Settings) []string {
+// egressNamespaces returns the egress namespaces the objects use (the
+// ambient and the gateway namespace, when an object is in them), in order.
+func egressNamespaces(objs []Lazy, s schemas.Settings) []string {
 	var out []string
 	for _, o := range objs {
-		ns := o.Metadata.Namespace
-		if !kinds.Namespace.Is(o.APIVersion, o.Kind) && (ns == s.AmbientNamespace || ns == s.GatewayNamespace) && !slices.Contains(out, ns) {
+		ns := o.Namespace
+		if o.Kind != kinds.Namespace && (ns == s.AmbientNamespace || ns == s.GatewayNamespace) && !slices.Contains(out, ns) {
 			out = append(out, ns)
 		}
 	}

@@ -183,8 +183,9 @@ func ambientEntries(h *plan.AmbientHost, yield func(Entry) bool) bool {
 		if rule.HTTP {
 			http = rule
 		}
-		for j := range rule.Access {
-			if !yield(Entry{Host: h.Host, Port: rule.Port, Protocol: protocol, Ambient: &rule.Access[j], HTTP: http}) {
+		access := rule.Access()
+		for j := range access {
+			if !yield(Entry{Host: h.Host, Port: rule.Port, Protocol: protocol, Ambient: &access[j], HTTP: http}) {
 				return false
 			}
 		}

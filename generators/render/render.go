@@ -35,44 +35,102 @@ type Options struct {
 }
 
 // Render returns every object the plan asks for, sorted by namespace, kind
-// and name.
+// and name: Objects, each built.
 func Render(p plan.Plan, s schemas.Settings, opt Options) []Object {
-	var out []Object
+	lazies := Objects(p, s, opt)
+	out := make([]Object, len(lazies))
+	for i := range lazies {
+		out[i] = lazies[i].Build()
+	}
+	return out
+}
+
+// Lazy is one generated object before it is built: the plan knows its
+// kind, namespace and name (every name is chosen while planning), and
+// Build renders it from the plan. A run can so check names, sizes and
+// overlaps and then write the objects one at a time, in their final order,
+// without ever holding all of them (docs/performance.md).
+type Lazy struct {
+	Kind      kinds.Kind
+	Namespace string // "" for a Namespace
+	Name      string
+	build     func() Object
+	finish    *finish
+}
+
+// finish is what Build does to every object after its builder: the istio
+// profile, the managed-by label, the path annotation.
+type finish struct {
+	settings schemas.Settings
+	opt      Options
+}
+
+func lazy(k kinds.Kind, namespace, name string, build func() Object) Lazy {
+	return Lazy{Kind: k, Namespace: namespace, Name: name, build: build}
+}
+
+// Build renders the object: a new Object on each call, shared with nothing
+// the caller could change but the plan's lists (read-only). Its apiVersion,
+// kind, namespace and name are the Lazy's.
+func (l *Lazy) Build() Object {
+	o := l.build()
+	if l.finish == nil {
+		return o // Built
+	}
+	s := l.finish.settings
+	if s.Istio() {
+		istioObject(&o, s)
+	}
+	o.Metadata.Labels[ManagedByLabel] = ManagedByValue
+	if l.finish.opt.Paths {
+		if o.Metadata.Annotations == nil {
+			o.Metadata.Annotations = map[string]string{}
+		}
+		o.Metadata.Annotations[PathAnnotation] = FilePath(s.PathPrefix, &o)
+	}
+	return o
+}
+
+// Built is a Lazy for an object built elsewhere (a test's): Build returns
+// it as it is, its maps and lists shared.
+func Built(o Object) Lazy {
+	k, ok := kinds.Lookup(o.APIVersion, o.Kind)
+	if !ok {
+		k = kinds.Kind{Kind: o.Kind}
+	}
+	return Lazy{Kind: k, Namespace: o.Metadata.Namespace, Name: o.Metadata.Name, build: func() Object { return o }}
+}
+
+// Objects returns every object the plan asks for, not yet built, sorted by
+// namespace, kind and name (then apiVersion: the key is unique, so the
+// order is total), the order they are written in.
+func Objects(p plan.Plan, s schemas.Settings, opt Options) []Lazy {
+	var out []Lazy
 	out = append(out, ambient(p.Ambient, s)...)
 	out = append(out, sidecar(p.Sidecar, s)...)
-	if s.Istio() {
-		out = istioProfile(out, s)
-	}
-	for i := range out {
-		out[i].Metadata.Labels[ManagedByLabel] = ManagedByValue
-		if opt.Paths {
-			if out[i].Metadata.Annotations == nil {
-				out[i].Metadata.Annotations = map[string]string{}
-			}
-			out[i].Metadata.Annotations[PathAnnotation] = FilePath(s.PathPrefix, &out[i])
+	if s.Istio() && s.Namespaces {
+		for _, ns := range egressNamespaces(out, s) {
+			out = append(out, lazy(kinds.Namespace, "", ns, func() Object { return namespace(ns, s) }))
 		}
 	}
-	// Sort an index and permute once: swapping the Objects themselves costs
-	// a large move with write barriers per swap, and the sort is the only
-	// n log n step of rendering. The key is unique, so the order is total.
-	order := make([]int, len(out))
-	for i := range order {
-		order[i] = i
+	f := &finish{settings: s, opt: opt}
+	for i := range out {
+		out[i].finish = f
 	}
-	slices.SortFunc(order, func(i, j int) int {
-		a, b := &out[i], &out[j]
-		return cmp.Or(
-			strings.Compare(a.Metadata.Namespace, b.Metadata.Namespace),
-			strings.Compare(a.Kind, b.Kind),
-			strings.Compare(a.Metadata.Name, b.Metadata.Name),
-			strings.Compare(a.APIVersion, b.APIVersion),
-		)
+	slices.SortFunc(out, func(a, b Lazy) int {
+		if c := cmp.Or(
+			strings.Compare(a.Namespace, b.Namespace),
+			strings.Compare(a.Kind.Kind, b.Kind.Kind),
+			strings.Compare(a.Name, b.Name),
+		); c != 0 {
+			return c
+		}
+		// Only on a tie: cmp.Or evaluates every argument, and APIVersion
+		// builds a string (a tenth of the run's CPU when it was always
+		// built).
+		return strings.Compare(a.Kind.APIVersion(), b.Kind.APIVersion())
 	})
-	sorted := make([]Object, len(out))
-	for k, i := range order {
-		sorted[k] = out[i]
-	}
-	return sorted
+	return out
 }
 
 // The records of what shaped each kind of object (Record.Shaped): the
@@ -138,53 +196,64 @@ func portOf(pp plan.PortProtocol) Port {
 	return Port{Name: strings.ToLower(pp.Protocol) + "-" + strconv.Itoa(pp.Port), Number: pp.Port, Protocol: pp.Protocol, TargetPort: pp.TargetPort}
 }
 
-func ambient(p plan.AmbientPlan, s schemas.Settings) []Object {
-	var out []Object
+func ambient(p plan.AmbientPlan, s schemas.Settings) []Lazy {
+	var out []Lazy
 	for i, h := range p.Hosts {
-		users := userAnnotations(h.Users.List())
 		rec := Record{Role: RoleAmbientHost, host: int32(i)}
-		out = append(out, Object{
-			APIVersion: kinds.ServiceEntry.APIVersion(), Kind: kinds.ServiceEntry.Kind,
-			Metadata: Meta{
-				Name: h.ServiceEntryName, Namespace: s.AmbientNamespace, Annotations: users,
-				Labels: map[string]string{
-					"istio.io/use-waypoint":           s.WaypointName,
-					"istio.io/use-waypoint-namespace": s.AmbientNamespace,
-					packageLabel:                      sharedAmbient,
-				},
-			},
-			Spec:   seSpec(h.Host, h.Ports),
-			Record: rec.shaped(shapedAmbient),
-		}, Object{
-			APIVersion: kinds.AuthorizationPolicy.APIVersion(), Kind: kinds.AuthorizationPolicy.Kind,
-			Record: rec.shaped(append(slices.Clip(shapedPolicy), hostPolicyKeys(h.Host, s)...)),
-			Metadata: Meta{
-				Name: h.PolicyName, Namespace: s.AmbientNamespace, Annotations: copyMap(users),
-				Labels: map[string]string{packageLabel: sharedAmbient, "uds/for": "egress"},
-			},
-			Spec: AuthorizationPolicySpec{
-				Action:     "ALLOW",
-				Rules:      rules(h.Rules),
-				TargetRefs: []TargetRef{{Group: kinds.ServiceEntry.Group, Kind: kinds.ServiceEntry.Kind, Name: h.ServiceEntryName}},
-			},
-		})
+		out = append(out,
+			lazy(kinds.ServiceEntry, s.AmbientNamespace, h.ServiceEntryName, func() Object { return ambientServiceEntry(h, rec, s) }),
+			lazy(kinds.AuthorizationPolicy, s.AmbientNamespace, h.PolicyName, func() Object { return ambientPolicy(h, rec, s) }))
 	}
 	out = append(out, hostPolicyObjects(p, s)...)
 	if len(p.Hosts) > 0 && s.WaypointEnabled {
-		out = append(out, waypoint(p, s))
+		out = append(out, lazy(kinds.WaypointGateway, s.AmbientNamespace, s.WaypointName, func() Object { return waypoint(p, s) }))
 	}
 	return out
 }
 
+func ambientServiceEntry(h *plan.AmbientHost, rec Record, s schemas.Settings) Object {
+	return Object{
+		APIVersion: kinds.ServiceEntry.APIVersion(), Kind: kinds.ServiceEntry.Kind,
+		Metadata: Meta{
+			Name: h.ServiceEntryName, Namespace: s.AmbientNamespace, Annotations: userAnnotations(h.Users.List()),
+			Labels: map[string]string{
+				"istio.io/use-waypoint":           s.WaypointName,
+				"istio.io/use-waypoint-namespace": s.AmbientNamespace,
+				packageLabel:                      sharedAmbient,
+			},
+		},
+		Spec:   seSpec(h.Host, h.Ports),
+		Record: rec.shaped(shapedAmbient),
+	}
+}
+
+func ambientPolicy(h *plan.AmbientHost, rec Record, s schemas.Settings) Object {
+	return Object{
+		APIVersion: kinds.AuthorizationPolicy.APIVersion(), Kind: kinds.AuthorizationPolicy.Kind,
+		Record: rec.shaped(append(slices.Clip(shapedPolicy), hostPolicyKeys(h.Host, s)...)),
+		Metadata: Meta{
+			Name: h.PolicyName, Namespace: s.AmbientNamespace, Annotations: userAnnotations(h.Users.List()),
+			Labels: map[string]string{packageLabel: sharedAmbient, "uds/for": "egress"},
+		},
+		Spec: AuthorizationPolicySpec{
+			Action:     "ALLOW",
+			Rules:      rules(h.Rules),
+			TargetRefs: []TargetRef{{Group: kinds.ServiceEntry.Group, Kind: kinds.ServiceEntry.Kind, Name: h.ServiceEntryName}},
+		},
+	}
+}
+
 func rules(prs []plan.PortRule) []Rule {
 	out := make([]Rule, len(prs))
-	for i, pr := range prs {
+	for i := range prs {
+		pr := &prs[i]
+		principals, namespaces := pr.Identities()
 		var from []From
-		if len(pr.Principals) > 0 {
-			from = append(from, From{Source{Principals: pr.Principals}})
+		if len(principals) > 0 {
+			from = append(from, From{Source{Principals: principals}})
 		}
-		if len(pr.Namespaces) > 0 {
-			from = append(from, From{Source{Namespaces: pr.Namespaces}})
+		if len(namespaces) > 0 {
+			from = append(from, From{Source{Namespaces: namespaces}})
 		}
 		out[i] = Rule{From: from, To: []To{{Operation{Methods: pr.Methods, Paths: pr.Paths, Ports: []string{strconv.Itoa(pr.Port)}}}}}
 	}
@@ -213,64 +282,79 @@ func waypoint(p plan.AmbientPlan, s schemas.Settings) Object {
 	}
 }
 
-func sidecar(p plan.SidecarPlan, s schemas.Settings) []Object {
-	var out []Object
+func sidecar(p plan.SidecarPlan, s schemas.Settings) []Lazy {
+	var out []Lazy
 	for i, pkg := range p.Packages {
-		out = append(out, packageObjects(pkg, int32(i), s)...)
+		out = packageObjects(out, pkg, int32(i), s)
 	}
-	gatewayHost := fmt.Sprintf("%s.%s.svc.%s", s.GatewayService, s.GatewayNamespace, s.ClusterDomain)
-	for hi, h := range p.Hosts {
-		rec := Record{Role: RoleGatewayHost, host: int32(hi)}
-		users := userAnnotations(h.Users.List())
-		meta := func(name string) Meta {
-			return Meta{Name: name, Namespace: s.GatewayNamespace, Annotations: copyMap(users),
-				Labels: map[string]string{packageLabel: sharedSidecar}}
-		}
-		gw := GatewaySpec{Selector: s.GatewaySelector.Map()}
-		vs := VirtualServiceSpec{ExportTo: vsExportTo(h.Users.List(), s.GatewayNamespace),
-			Gateways: []string{"mesh", h.GatewayName}, Hosts: []string{h.Host}}
-		perPort := h.PerPortNamespaces()
-		for i, pp := range h.Ports {
-			gw.Servers = append(gw.Servers, Server{Hosts: []string{h.Host}, Port: portOf(pp), TLS: ServerTLS{Mode: "PASSTHROUGH"}})
-			mesh := Route{Destination{Host: gatewayHost, Port: DestinationPort{pp.Port}}}
-			out := Route{Destination{Host: h.Host, Port: DestinationPort{pp.Port}}}
-			if pp.Protocol == schemas.ProtocolHTTP {
-				if !perPort {
-					vs.HTTP = append(vs.HTTP,
-						HTTPRoute{Match: []HTTPMatch{{Gateways: []string{"mesh"}, Port: pp.Port}}, Route: []Route{mesh}},
-						HTTPRoute{Match: []HTTPMatch{{Gateways: []string{h.GatewayName}, Port: pp.Port}}, Route: []Route{out}})
-					continue
-				}
-				// The gateway leg first: a mesh match without gateways also
-				// applies on the egress gateway, to a Package in its namespace.
-				m := make([]HTTPMatch, len(h.Namespaces[i]))
-				for j, ns := range h.Namespaces[i] {
-					m[j] = HTTPMatch{Port: pp.Port, SourceNamespace: ns}
-				}
-				vs.HTTP = append(vs.HTTP,
-					HTTPRoute{Match: []HTTPMatch{{Gateways: []string{h.GatewayName}, Port: pp.Port}}, Route: []Route{out}},
-					HTTPRoute{Match: m, Route: []Route{mesh}})
-				continue
-			}
-			sni := []string{h.Host}
-			meshMatch := []TLSMatch{{Gateways: []string{"mesh"}, Port: pp.Port, SniHosts: sni}}
-			if perPort {
-				meshMatch = make([]TLSMatch, len(h.Namespaces[i]))
-				for j, ns := range h.Namespaces[i] {
-					meshMatch[j] = TLSMatch{Gateways: []string{"mesh"}, Port: pp.Port, SniHosts: sni, SourceNamespace: ns}
-				}
-			}
-			vs.TLS = append(vs.TLS,
-				TLSRoute{Match: meshMatch, Route: []Route{mesh}},
-				TLSRoute{Match: []TLSMatch{{Gateways: []string{h.GatewayName}, Port: pp.Port, SniHosts: sni}}, Route: []Route{out}})
-		}
+	for i, h := range p.Hosts {
+		rec := Record{Role: RoleGatewayHost, host: int32(i)}
 		out = append(out,
-			Object{APIVersion: kinds.IstioGateway.APIVersion(), Kind: kinds.IstioGateway.Kind, Metadata: meta(h.GatewayName), Spec: gw, Record: rec.shaped(shapedGateway)},
-			Object{APIVersion: kinds.VirtualService.APIVersion(), Kind: kinds.VirtualService.Kind, Metadata: meta(h.VirtualServiceName), Spec: vs, Record: rec.shaped(shapedSharedVS)},
-			Object{APIVersion: kinds.ServiceEntry.APIVersion(), Kind: kinds.ServiceEntry.Kind, Metadata: meta(h.ServiceEntryName), Spec: seSpec(h.Host, h.Ports), Record: rec.shaped(shapedSharedSE)},
+			lazy(kinds.IstioGateway, s.GatewayNamespace, h.GatewayName, func() Object { return sharedGateway(h, rec, s) }),
+			lazy(kinds.VirtualService, s.GatewayNamespace, h.VirtualServiceName, func() Object { return sharedVirtualService(h, rec, s) }),
+			lazy(kinds.ServiceEntry, s.GatewayNamespace, h.ServiceEntryName, func() Object { return sharedServiceEntry(h, rec, s) }),
 		)
 	}
 	return out
+}
+
+// sharedMeta is the metadata of a shared object in the gateway namespace.
+func sharedMeta(h *plan.SharedHost, name string, s schemas.Settings) Meta {
+	return Meta{Name: name, Namespace: s.GatewayNamespace, Annotations: userAnnotations(h.Users.List()),
+		Labels: map[string]string{packageLabel: sharedSidecar}}
+}
+
+func sharedGateway(h *plan.SharedHost, rec Record, s schemas.Settings) Object {
+	gw := GatewaySpec{Selector: s.GatewaySelector.Map()}
+	for _, pp := range h.Ports {
+		gw.Servers = append(gw.Servers, Server{Hosts: []string{h.Host}, Port: portOf(pp), TLS: ServerTLS{Mode: "PASSTHROUGH"}})
+	}
+	return Object{APIVersion: kinds.IstioGateway.APIVersion(), Kind: kinds.IstioGateway.Kind, Metadata: sharedMeta(h, h.GatewayName, s), Spec: gw, Record: rec.shaped(shapedGateway)}
+}
+
+func sharedServiceEntry(h *plan.SharedHost, rec Record, s schemas.Settings) Object {
+	return Object{APIVersion: kinds.ServiceEntry.APIVersion(), Kind: kinds.ServiceEntry.Kind, Metadata: sharedMeta(h, h.ServiceEntryName, s), Spec: seSpec(h.Host, h.Ports), Record: rec.shaped(shapedSharedSE)}
+}
+
+func sharedVirtualService(h *plan.SharedHost, rec Record, s schemas.Settings) Object {
+	gatewayHost := fmt.Sprintf("%s.%s.svc.%s", s.GatewayService, s.GatewayNamespace, s.ClusterDomain)
+	vs := VirtualServiceSpec{ExportTo: vsExportTo(h.Users.List(), s.GatewayNamespace),
+		Gateways: []string{"mesh", h.GatewayName}, Hosts: []string{h.Host}}
+	perPort := h.PerPortNamespaces()
+	for i, pp := range h.Ports {
+		mesh := Route{Destination{Host: gatewayHost, Port: DestinationPort{pp.Port}}}
+		out := Route{Destination{Host: h.Host, Port: DestinationPort{pp.Port}}}
+		if pp.Protocol == schemas.ProtocolHTTP {
+			if !perPort {
+				vs.HTTP = append(vs.HTTP,
+					HTTPRoute{Match: []HTTPMatch{{Gateways: []string{"mesh"}, Port: pp.Port}}, Route: []Route{mesh}},
+					HTTPRoute{Match: []HTTPMatch{{Gateways: []string{h.GatewayName}, Port: pp.Port}}, Route: []Route{out}})
+				continue
+			}
+			// The gateway leg first: a mesh match without gateways also
+			// applies on the egress gateway, to a Package in its namespace.
+			m := make([]HTTPMatch, len(h.Namespaces[i]))
+			for j, ns := range h.Namespaces[i] {
+				m[j] = HTTPMatch{Port: pp.Port, SourceNamespace: ns}
+			}
+			vs.HTTP = append(vs.HTTP,
+				HTTPRoute{Match: []HTTPMatch{{Gateways: []string{h.GatewayName}, Port: pp.Port}}, Route: []Route{out}},
+				HTTPRoute{Match: m, Route: []Route{mesh}})
+			continue
+		}
+		sni := []string{h.Host}
+		meshMatch := []TLSMatch{{Gateways: []string{"mesh"}, Port: pp.Port, SniHosts: sni}}
+		if perPort {
+			meshMatch = make([]TLSMatch, len(h.Namespaces[i]))
+			for j, ns := range h.Namespaces[i] {
+				meshMatch[j] = TLSMatch{Gateways: []string{"mesh"}, Port: pp.Port, SniHosts: sni, SourceNamespace: ns}
+			}
+		}
+		vs.TLS = append(vs.TLS,
+			TLSRoute{Match: meshMatch, Route: []Route{mesh}},
+			TLSRoute{Match: []TLSMatch{{Gateways: []string{h.GatewayName}, Port: pp.Port, SniHosts: sni}}, Route: []Route{out}})
+	}
+	return Object{APIVersion: kinds.VirtualService.APIVersion(), Kind: kinds.VirtualService.Kind, Metadata: sharedMeta(h, h.VirtualServiceName, s), Spec: vs, Record: rec.shaped(shapedSharedVS)}
 }
 
 // vsExportTo is where a shared VirtualService is visible: its own namespace
@@ -293,7 +377,8 @@ func vsExportTo(users []schemas.PackageID, gatewayNamespace string) []string {
 	return append([]string{"."}, nss...)
 }
 
-func packageObjects(pkg *plan.SidecarPackage, index int32, s schemas.Settings) []Object {
+// packageObjects appends a sidecar Package's own objects to out.
+func packageObjects(out []Lazy, pkg *plan.SidecarPackage, index int32, s schemas.Settings) []Lazy {
 	meta := func(name string) Meta {
 		m := Meta{Name: name, Namespace: pkg.ID.Namespace, Labels: map[string]string{
 			packageLabel: pkg.ID.Name, generationLabel: strconv.FormatInt(pkg.Generation, 10),
@@ -303,23 +388,26 @@ func packageObjects(pkg *plan.SidecarPackage, index int32, s schemas.Settings) [
 		}
 		return m
 	}
-	var out []Object
 	for i, se := range pkg.ServiceEntries {
-		out = append(out, Object{APIVersion: kinds.ServiceEntry.APIVersion(), Kind: kinds.ServiceEntry.Kind, Metadata: meta(se.Name), Spec: seSpec(se.Host, se.Ports),
-			Record: Record{Role: RolePackageServiceEntry, pkg: index, item: int32(i)}})
+		out = append(out, lazy(kinds.ServiceEntry, pkg.ID.Namespace, se.Name, func() Object {
+			return Object{APIVersion: kinds.ServiceEntry.APIVersion(), Kind: kinds.ServiceEntry.Kind, Metadata: meta(se.Name), Spec: seSpec(se.Host, se.Ports),
+				Record: Record{Role: RolePackageServiceEntry, pkg: index, item: int32(i)}}
+		}))
 	}
 	for i, sc := range pkg.Sidecars {
-		spec := SidecarSpec{OutboundTrafficPolicy: OutboundTrafficPolicy{Mode: "REGISTRY_ONLY"}}
-		if sc.Selector != nil {
-			spec.WorkloadSelector = &WorkloadSelector{Labels: sc.Selector.Map()}
-		}
-		shaped := shapedSidecar
-		if s.SidecarScope == schemas.SidecarScopeWorkload {
-			spec.Egress = egress(pkg, sc, s)
-			shaped = shapedWorkloadSidecar
-		}
-		out = append(out, Object{APIVersion: kinds.Sidecar.APIVersion(), Kind: kinds.Sidecar.Kind, Metadata: meta(sc.Name), Spec: spec,
-			Record: Record{Role: RolePackageSidecar, pkg: index, item: int32(i), Shaped: shaped}})
+		out = append(out, lazy(kinds.Sidecar, pkg.ID.Namespace, sc.Name, func() Object {
+			spec := SidecarSpec{OutboundTrafficPolicy: OutboundTrafficPolicy{Mode: "REGISTRY_ONLY"}}
+			if sc.Selector != nil {
+				spec.WorkloadSelector = &WorkloadSelector{Labels: sc.Selector.Map()}
+			}
+			shaped := shapedSidecar
+			if s.SidecarScope == schemas.SidecarScopeWorkload {
+				spec.Egress = egress(pkg, sc, s)
+				shaped = shapedWorkloadSidecar
+			}
+			return Object{APIVersion: kinds.Sidecar.APIVersion(), Kind: kinds.Sidecar.Kind, Metadata: meta(sc.Name), Spec: spec,
+				Record: Record{Role: RolePackageSidecar, pkg: index, item: int32(i), Shaped: shaped}}
+		}))
 	}
 	return out
 }

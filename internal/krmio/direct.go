@@ -367,6 +367,11 @@ func (e *directEncoder) scalar(v reflect.Value, p *typePlan) {
 	}
 }
 
+// quotedCached: strings up to this long have their quoted form cached;
+// longer ones (the results' messages) are each written once, and caching
+// them would hold every message until the end of the output.
+const quotedCached = 64
+
 // scalarString writes s as yaml.v3 would in block context: plain when it
 // is plainly safe, else as yaml.v3 writes it alone (quoted), when that is
 // one line.
@@ -385,7 +390,9 @@ func (e *directEncoder) scalarString(s string) {
 		if e.quoted == nil {
 			e.quoted = map[string]string{}
 		}
-		e.quoted[s] = q
+		if len(s) <= quotedCached {
+			e.quoted[s] = q
+		}
 	}
 	if q == "" {
 		e.failed = true

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"iter"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -29,20 +30,37 @@ func Node(n *yaml.Node) Document { return Document{node: n} }
 // output's events at once (half the allocation and most of the peak memory
 // of encoding it whole; docs/performance.md), and items are independent
 // anyway.
-func Write(w io.Writer, items []Document, functionConfig *yaml.Node, results []Document) error {
+//
+// more, when not nil, yields the items after items (the generated objects),
+// and results the results: each is written as it comes and dropped, so a
+// caller that builds them on demand never holds them all.
+func Write(w io.Writer, items []Document, more iter.Seq[Document], functionConfig *yaml.Node, results iter.Seq[Document]) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	var scratch bytes.Buffer
 	var direct directEncoder
 	bw.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n")
-	if len(items) == 0 {
-		bw.WriteString("items: []\n")
-	} else {
-		bw.WriteString("items:\n")
+	wrote := false
+	write := func(d Document) error {
+		if !wrote {
+			bw.WriteString("items:\n")
+			wrote = true
+		}
+		return writeItem(bw, &scratch, &direct, d)
 	}
 	for _, d := range items {
-		if err := writeItem(bw, &scratch, &direct, d); err != nil {
+		if err := write(d); err != nil {
 			return err
 		}
+	}
+	if more != nil {
+		for d := range more {
+			if err := write(d); err != nil {
+				return err
+			}
+		}
+	}
+	if !wrote {
+		bw.WriteString("items: []\n")
 	}
 	if functionConfig != nil {
 		if err := encodeDoc(&scratch, Document{node: functionConfig}); err != nil {
@@ -51,9 +69,13 @@ func Write(w io.Writer, items []Document, functionConfig *yaml.Node, results []D
 		bw.WriteString("functionConfig:")
 		writeMappingValue(bw, scratch.Bytes())
 	}
-	if len(results) > 0 {
-		bw.WriteString("results:\n")
-		for _, d := range results {
+	if results != nil {
+		first := true
+		for d := range results {
+			if first {
+				bw.WriteString("results:\n")
+				first = false
+			}
 			if err := writeItem(bw, &scratch, &direct, d); err != nil {
 				return err
 			}

@@ -147,8 +147,9 @@ func Grants(p plan.Plan) []Grant {
 		seen := map[string]int{}
 		for r := range h.Rules {
 			rule := &h.Rules[r]
-			for j := range rule.Access {
-				g := ambientGrant(h.Host, rule.Port, protocols[rule.Port], &rule.Access[j])
+			access := rule.Access()
+			for j := range access {
+				g := ambientGrant(h.Host, rule.Port, protocols[rule.Port], &access[j])
 				allow := HTTPAllow{Methods: rule.Methods, Paths: rule.Paths}
 				if i, ok := seen[g.key()]; ok && rule.HTTP {
 					out[i].HTTP = append(out[i].HTTP, allow)
