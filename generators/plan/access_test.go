@@ -18,7 +18,7 @@ func TestMergeSortedIsMergeOfTheUnion(t *testing.T) {
 		s := accessSet{}
 		for range rng.Intn(6) {
 			n := fmt.Sprintf("n%d", rng.Intn(5))
-			id := Identity{Namespace: n, ServiceAccount: "s", Principal: "cluster.local/ns/" + n + "/sa/s"}
+			id := Identity{Namespace: n, Principal: "cluster.local/ns/" + n + "/sa/s"}
 			if rng.Intn(3) == 0 {
 				id = Identity{Namespace: fmt.Sprintf("n%d", rng.Intn(5))}
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/uds-egress-fn/uds-egress-fn/generators/kinds"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
@@ -14,11 +15,22 @@ import (
 // Identity is who may connect: a ServiceAccount of a namespace or, when the
 // entry names no ServiceAccount, the whole namespace. Principal is the
 // ServiceAccount's SPIFFE principal ("<trustDomain>/ns/<ns>/sa/<sa>"),
-// what the AuthorizationPolicy lists; empty for a whole namespace.
+// what the AuthorizationPolicy lists; empty for a whole namespace. Two
+// strings: an Access holds one per identity, rule and host, so the plan
+// of an Anywhere-heavy fleet holds hundreds of thousands.
 type Identity struct {
-	Namespace      string
-	ServiceAccount string
-	Principal      string
+	Namespace string
+	Principal string
+}
+
+// ServiceAccount is the identity's ServiceAccount, "" for a whole
+// namespace: the end of the principal the plan built from it (a
+// ServiceAccount name holds no slash), not a copy.
+func (id Identity) ServiceAccount() string {
+	if id.Principal == "" {
+		return ""
+	}
+	return id.Principal[strings.LastIndex(id.Principal, "/sa/")+len("/sa/"):]
 }
 
 // Listed is how the AuthorizationPolicy lists the identity: its principal,
@@ -171,8 +183,7 @@ func newAmbientBuilder(s schemas.Settings, policies policyIndex, names *naming.N
 func (b *ambientBuilder) identity(a schemas.Subject, entry *schemas.Allow, path string) (Identity, *diag.Finding) {
 	ns := a.Package.Metadata.Namespace
 	if entry.ServiceAccount != "" {
-		return Identity{Namespace: ns, ServiceAccount: entry.ServiceAccount,
-			Principal: fmt.Sprintf("%s/ns/%s/sa/%s", b.settings.TrustDomain, ns, entry.ServiceAccount)}, nil
+		return Identity{Namespace: ns, Principal: fmt.Sprintf("%s/ns/%s/sa/%s", b.settings.TrustDomain, ns, entry.ServiceAccount)}, nil
 	}
 	f := diag.New(diag.NamespaceIdentity, a.Ref, path,
 		"%s names no serviceAccount, so every workload in namespace %q is allowed (namespace-wide source); set serviceAccount to narrow it to one identity", path, ns)

@@ -220,11 +220,12 @@ func (b *ambientBuilder) covers(from *schemas.HTTPFrom, id Identity) bool {
 	if slices.Contains(from.Namespaces, id.Namespace) {
 		return true
 	}
-	if id.ServiceAccount == "" {
+	account := id.ServiceAccount()
+	if account == "" {
 		return false
 	}
 	for _, sa := range from.ServiceAccounts {
-		if ns, name, _ := strings.Cut(sa, "/"); ns == id.Namespace && name == id.ServiceAccount {
+		if ns, name, _ := strings.Cut(sa, "/"); ns == id.Namespace && name == account {
 			return true
 		}
 	}

@@ -742,14 +742,11 @@ func TestPlanCarriesIdentityAndReach(t *testing.T) {
 		s.SidecarScope = scope
 		p, _ := plan.Build(plan.Input{Packages: []schemas.Subject{a, c}, Settings: s})
 		require.Len(t, p.Ambient.Hosts, 1)
-		var ids []plan.Identity
+		var ids []string
 		for _, acc := range p.Ambient.Hosts[0].Rules[0].Access() {
-			ids = append(ids, acc.Identity)
+			ids = append(ids, acc.Identity.Namespace+" "+acc.Identity.ServiceAccount()+" "+acc.Identity.Principal)
 		}
-		assert.Equal(t, []plan.Identity{
-			{Namespace: "team-a", ServiceAccount: "app", Principal: "example.org/ns/team-a/sa/app"},
-			{Namespace: "team-a"},
-		}, ids)
+		assert.Equal(t, []string{"team-a app example.org/ns/team-a/sa/app", "team-a  "}, ids)
 		pkg := p.Sidecar.Packages[0]
 		access := pkg.ServiceEntries[0].Access
 		require.Len(t, access, 2)

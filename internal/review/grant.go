@@ -177,7 +177,7 @@ func Grants(p plan.Plan) []Grant {
 // ambientGrant is the grant of an ambient access to host:port.
 func ambientGrant(host string, port int, protocol string, a *plan.Access) Grant {
 	return Grant{
-		Mode: schemas.ModeAmbient, Namespace: a.Identity.Namespace, ServiceAccount: a.Identity.ServiceAccount,
+		Mode: schemas.ModeAmbient, Namespace: a.Identity.Namespace, ServiceAccount: a.Identity.ServiceAccount(),
 		Host: host, Port: port, Protocol: protocol,
 		Anywhere: a.Anywhere, Sources: sourceStrings(a.Sources),
 	}
