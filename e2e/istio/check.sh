@@ -13,7 +13,11 @@
 #   xDS suite (go test ./xds; skip with CHECK_XDS=0): for every reference and
 #      golden case of the repository, Istio's own control plane (pilot's fake
 #      discovery server and traffic simulation) must compute exactly the access
-#      the Packages ask for; mutations of the output must make it fail
+#      the Packages ask for; mutations of the output must make it fail; the
+#      effect model (`uds-egress-fn report`'s effect section) must give exactly
+#      the identity x host x port (x method/path) matrix istiod computes, for
+#      those cases, sampled fleets and testdata/effect; each mutation of the
+#      model must make that agreement fail
 #
 # Arguments: YAML/JSON files (multi-document streams or KRM ResourceLists,
 # whose items are checked) or directories (every *.yaml, *.yml, *.json under
@@ -88,11 +92,16 @@ if [ "${CHECK_XDS:-1}" != 0 ]; then
 	# golden case of the repository (Packages, config, output, results).
 	step "xDS suite: Istio's control plane computes the access of every reference and golden case (go test ./xds)"
 	t=$(now)
-	rm -f "$cache/xds-mutations.md"
-	XDS_MUTATION_TABLE="$cache/xds-mutations.md" go test -count=1 ./xds || xds_failed=1
+	rm -f "$cache/xds-mutations.md" "$cache/xds-effect-mutations.md"
+	XDS_MUTATION_TABLE="$cache/xds-mutations.md" XDS_EFFECT_MUTATION_TABLE="$cache/xds-effect-mutations.md" \
+		go test -count=1 ./xds || xds_failed=1
 	if [ -f "$cache/xds-mutations.md" ]; then
 		echo "mutation self-test (each mutation of real output must be caught):"
 		cat "$cache/xds-mutations.md"
+	fi
+	if [ -f "$cache/xds-effect-mutations.md" ]; then
+		echo "effect model self-test (each mutation of the model must disagree with Istio on some case):"
+		cat "$cache/xds-effect-mutations.md"
 	fi
 	echo "done in $(($(now) - t))s"
 fi

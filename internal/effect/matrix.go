@@ -201,10 +201,11 @@ var AnyHost = Endpoint{Host: "*", Protocol: "*"}
 //     identity, the sidecar identities of the namespaces its ServiceEntries
 //     and VirtualServices are exported to, and the pairs in want.
 //
-// A pair not listed is decided like the `*` ambient identity's cell for the
-// endpoint (ambient; no such cell: no ServiceEntry bound to a waypoint holds
-// the endpoint, so no), or is no (sidecar; unless the identity has an
-// AnyHost cell).
+// A pair not listed is decided like its namespace's `*` service account's
+// cell for the endpoint (the endpoint's policies name the namespace, not
+// the service account), else like the `*` ambient identity's cell (no such
+// cell: no ServiceEntry bound to a waypoint holds the endpoint, so no)
+// (ambient), or is no (sidecar; unless the identity has an AnyHost cell).
 func (m *Model) Matrix(ids []Identity, eps []Endpoint, want map[Endpoint][]Identity) []Cell {
 	type key struct{ ns, sa, labels string }
 	keyOf := func(id Identity) key { return key{id.Namespace, id.ServiceAccount, LabelsText(id.Labels)} }

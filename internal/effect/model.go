@@ -1,6 +1,7 @@
 package effect
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -136,6 +137,13 @@ func NewFromBoth(each func(add func(*yaml.Node), addRendered func(render.Object)
 	// among Sidecars (and the order answers list objects in).
 	slices.SortStableFunc(m.sidecars, func(a, b *sidecar) int { return cmpMeta(a.meta, b.meta) })
 	slices.SortStableFunc(m.policies, func(a, b *policy) int { return cmpMeta(a.meta, b.meta) })
+	// VirtualServices in Istio's order (sortConfigByCreationTime: oldest
+	// first, then by name, then namespace): when two bind one host for the
+	// same traffic, the first one's route wins (the xDS agreement test's
+	// golden case sidecar-foreign-gateway-and-vs).
+	slices.SortStableFunc(m.virtualServices, func(a, b *virtualService) int {
+		return cmp.Or(strings.Compare(a.created, b.created), strings.Compare(a.ref.Name, b.ref.Name), strings.Compare(a.ref.Namespace, b.ref.Namespace))
+	})
 	m.buildIndex()
 	return m
 }

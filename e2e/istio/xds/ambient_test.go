@@ -10,6 +10,7 @@ import (
 
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	listener "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	internalupstream "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/internal_upstream/v3"
@@ -61,7 +62,7 @@ func principalID(td string, i identity) string {
 func expectedAmbient(c *tcase) ambientWant {
 	w := ambientWant{proto: map[hostPort]string{}, grants: map[hostPort]map[string]bool{}}
 	hostPorts := map[string][]int{}
-	idset := map[identity]bool{{bystanderNS, "default"}: true}
+	idset := map[identity]bool{{ambientBystanderNS, "default"}: true}
 	id := func(p *pkg, e entry) string {
 		if e.sa != "" {
 			idset[identity{p.ns, e.sa}] = true
@@ -317,43 +318,15 @@ func waypointCheck(t *testing.T, w *world, want ambientWant) (map[hostPort][]str
 	}
 	seen := map[hostPort]bool{}
 	for _, fc := range l.FilterChains {
-		m := chainName.FindStringSubmatch(fc.Name)
-		if m == nil {
+		ch := readChain(t, c, fc, routes)
+		if ch == nil {
 			continue
 		}
-		port, _ := strconv.Atoi(m[1])
-		k := hostPort{m[3], port}
-		if k.host == fmt.Sprintf("%s.%s.svc.cluster.local", c.cfg.waypoint, c.cfg.ambientNS) {
-			continue
-		}
+		k, m, rbacs, dest, h, rc := ch.key, ch.name, ch.rbacs, ch.dest, ch.hcm, ch.routes
 		seen[k] = true
 		proto, asked := want.proto[k]
 		if !asked {
 			bad("chain", k, "nobody asks for it, but the waypoint serves it")
-		}
-		var rbacs []*anypb.Any
-		dest := ""
-		var h *hcm.HttpConnectionManager
-		var rc *route.RouteConfiguration
-		for _, f := range fc.Filters {
-			switch f.Name {
-			case wellknown.RoleBasedAccessControl:
-				rbacs = append(rbacs, f.GetTypedConfig())
-			case wellknown.TCPProxy:
-				dest = xdstest.ExtractTCPProxy(t, fc).GetCluster()
-			case wellknown.HTTPConnectionManager:
-				h = xdstest.ExtractHTTPConnectionManager(t, fc)
-				for _, hf := range h.HttpFilters {
-					if hf.Name == wellknown.HTTPRoleBasedAccessControl {
-						rbacs = append(rbacs, hf.GetTypedConfig())
-					}
-				}
-				rc = h.GetRouteConfig()
-				if rc == nil {
-					rc = routes[h.GetRds().GetRouteConfigName()]
-				}
-				dest = httpDestination(rc)
-			}
 		}
 		// chain: protocol and destination.
 		switch {
@@ -393,6 +366,74 @@ func waypointCheck(t *testing.T, w *world, want ambientWant) (map[hostPort][]str
 		}
 	}
 	return out, problems
+}
+
+// A waypointChain is one filter chain of the waypoint's main_internal
+// listener: the host:port it serves, its kind (http or tcp, from its name),
+// the RBAC filters it enforces, where it sends, and its HTTP connection
+// manager and routes (HTTP chains).
+type waypointChain struct {
+	key    hostPort
+	name   []string // chainName's submatches: name, port, kind, host
+	rbacs  []*anypb.Any
+	dest   string
+	hcm    *hcm.HttpConnectionManager
+	routes *route.RouteConfiguration
+}
+
+// readChain reads one filter chain of main_internal; nil for a chain that
+// is not an external host's (the waypoint's own Service, or another name).
+func readChain(t *testing.T, c *tcase, fc *listener.FilterChain, routes map[string]*route.RouteConfiguration) *waypointChain {
+	m := chainName.FindStringSubmatch(fc.Name)
+	if m == nil {
+		return nil
+	}
+	port, _ := strconv.Atoi(m[1])
+	k := hostPort{m[3], port}
+	if k.host == fmt.Sprintf("%s.%s.svc.cluster.local", c.cfg.waypoint, c.cfg.ambientNS) {
+		return nil
+	}
+	ch := &waypointChain{key: k, name: m}
+	for _, f := range fc.Filters {
+		switch f.Name {
+		case wellknown.RoleBasedAccessControl:
+			ch.rbacs = append(ch.rbacs, f.GetTypedConfig())
+		case wellknown.TCPProxy:
+			ch.dest = xdstest.ExtractTCPProxy(t, fc).GetCluster()
+		case wellknown.HTTPConnectionManager:
+			ch.hcm = xdstest.ExtractHTTPConnectionManager(t, fc)
+			for _, hf := range ch.hcm.HttpFilters {
+				if hf.Name == wellknown.HTTPRoleBasedAccessControl {
+					ch.rbacs = append(ch.rbacs, hf.GetTypedConfig())
+				}
+			}
+			ch.routes = ch.hcm.GetRouteConfig()
+			if ch.routes == nil {
+				ch.routes = routes[ch.hcm.GetRds().GetRouteConfigName()]
+			}
+			ch.dest = httpDestination(ch.routes)
+		}
+	}
+	return ch
+}
+
+// waypointChains reads every external host's chain of the waypoint (nil:
+// the waypoint has no main_internal listener).
+func waypointChains(t *testing.T, w *world) map[hostPort]*waypointChain {
+	p := w.waypointProxy()
+	listeners := w.fake.Listeners(p)
+	l := xdstest.ExtractListener("main_internal", listeners)
+	if l == nil {
+		return nil
+	}
+	routes := xdstest.ExtractRouteConfigurations(w.fake.RoutesFromListeners(p, listeners))
+	out := map[hostPort]*waypointChain{}
+	for _, fc := range l.FilterChains {
+		if ch := readChain(t, w.c, fc, routes); ch != nil {
+			out[ch.key] = ch
+		}
+	}
+	return out
 }
 
 func sortedHostPorts[V any](m map[hostPort]V) []hostPort {

@@ -32,6 +32,38 @@ type tcase struct {
 	rejected  map[string]string
 	runFailed bool
 	cfgErr    error
+
+	// objectsOnly: a hand-written case (xds/testdata/effect): the Istio
+	// objects are the input, with no Packages; modes gives the mode of its
+	// namespaces (from its Namespace objects' labels).
+	objectsOnly bool
+	modes       map[string]string
+}
+
+// Namespace modes as the Namespace labels state them.
+const (
+	modeAmbient = "ambient"
+	modeSidecar = "sidecar"
+)
+
+// namespaceModes is the mode of every namespace whose identities the suite
+// simulates: the accepted Packages' namespaces (Package cases) or the
+// Namespace objects' (hand-written cases), and the two bystanders. The
+// fake cluster's Namespaces carry it as labels (istio-injection: enabled,
+// istio.io/dataplane-mode: ambient), and so does the effect model's input.
+func (c *tcase) namespaceModes() map[string]string {
+	out := map[string]string{bystanderNS: modeSidecar, ambientBystanderNS: modeAmbient}
+	for ns, m := range c.modes {
+		out[ns] = m
+	}
+	for _, p := range c.packages {
+		if p.sidecar {
+			out[p.ns] = modeSidecar
+		} else if _, ok := out[p.ns]; !ok {
+			out[p.ns] = modeAmbient
+		}
+	}
+	return out
 }
 
 type obj = map[string]any

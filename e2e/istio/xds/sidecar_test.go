@@ -40,20 +40,48 @@ var inClusterCall = call{"HTTP", inClusterSvc + "." + bystanderNS + ".svc.cluste
 const unlistedHost = "unlisted.example.org"
 
 // calls is the call universe of a case: every (protocol, host, port) any
-// accepted Package asks for; the unlisted host on every port and protocol in
+// accepted Package asks for (a hand-written case: its ServiceEntries name); the unlisted host on every port and protocol in
 // use; every asked host on a port nobody asks for.
 func (c *tcase) calls() []call {
 	set := map[call]bool{}
 	usedPorts := map[int]bool{}
 	protoPorts := map[call]bool{}
 	hosts := map[string]bool{}
+	add := func(proto, host string, port int) {
+		hosts[host] = true
+		set[call{proto, host, port}] = true
+		usedPorts[port] = true
+		protoPorts[call{proto: proto, port: port}] = true
+	}
 	for _, p := range c.packages {
 		for _, e := range p.hosts {
-			hosts[e.host] = true
 			for _, x := range e.ports {
-				set[call{e.proto, e.host, x}] = true
-				usedPorts[x] = true
-				protoPorts[call{proto: e.proto, port: x}] = true
+				add(e.proto, e.host, x)
+			}
+		}
+	}
+	if c.objectsOnly {
+		// A hand-written case names its hosts in ServiceEntries: HTTP on
+		// an HTTP port, TLS on any other.
+		for _, o := range c.istio {
+			if str(o, "kind") != "ServiceEntry" {
+				continue
+			}
+			ports, _ := get(o, "spec", "ports").([]any)
+			hs, _ := get(o, "spec", "hosts").([]any)
+			for _, h := range hs {
+				host, _ := h.(string)
+				if strings.Contains(host, "*") {
+					continue
+				}
+				for _, p := range ports {
+					n, _ := toInt(get(p, "number"))
+					proto := "TLS"
+					if strings.EqualFold(str(p, "protocol"), "HTTP") {
+						proto = "HTTP"
+					}
+					add(proto, strings.ToLower(host), n)
+				}
 			}
 		}
 	}

@@ -23,6 +23,11 @@ const (
 // bystanderNS holds a pod of a namespace without a Package (mesh defaults).
 const bystanderNS = "xds-bystander"
 
+// ambientBystanderNS is the namespace of an ambient identity no Package and
+// no policy names (a namespace has one mode: the sidecar bystander's pod
+// has its own).
+const ambientBystanderNS = "xds-bystander-ambient"
+
 // A workload is one simulated pod.
 type workload struct {
 	name   string // table label: ns/selector
@@ -123,6 +128,30 @@ func newWorld(c *tcase, objs []obj) *world {
 		}
 		add(&workload{name: p.ns + "/(unselected)", ns: p.ns, labels: map[string]string{"xds-suite/pod": "unselected"}, sa: "default", pkg: p})
 	}
+	if c.objectsOnly {
+		// A hand-written case: per sidecar namespace one pod per distinct
+		// Sidecar selector and one pod none of them selects.
+		modes := c.namespaceModes()
+		for _, ns := range sortedKeys(modes) {
+			if modes[ns] != modeSidecar || ns == bystanderNS {
+				continue
+			}
+			seen := map[string]bool{}
+			for _, o := range c.istio {
+				sel := strMap(get(o, "spec", "workloadSelector", "labels"))
+				if str(o, "kind") != "Sidecar" || str(o, "metadata", "namespace") != ns || len(sel) == 0 || seen[selKey(sel)] {
+					continue
+				}
+				seen[selKey(sel)] = true
+				labels := map[string]string{"xds-suite/pod": fmt.Sprintf("p%d", len(seen))}
+				for k, v := range sel {
+					labels[k] = v
+				}
+				add(&workload{name: ns + "/" + selKey(sel), ns: ns, labels: labels, sa: "default", sel: sel})
+			}
+			add(&workload{name: ns + "/(unselected)", ns: ns, labels: map[string]string{"xds-suite/pod": "unselected"}, sa: "default"})
+		}
+	}
 	add(&workload{name: bystanderNS + "/(no Package)", ns: bystanderNS, labels: map[string]string{"xds-suite/pod": "bystander"}, sa: "default"})
 	return w
 }
@@ -142,14 +171,8 @@ func yamlDocs(docs []obj) string {
 
 func (w *world) kubeObjects() []obj {
 	c := w.c
-	nss := map[string]bool{c.cfg.gatewayNS: true, c.cfg.ambientNS: true, bystanderNS: true, "istio-system": true}
-	for _, p := range c.packages {
-		nss[p.ns] = true
-	}
 	var out []obj
-	for _, ns := range sortedKeys(nss) {
-		out = append(out, obj{"apiVersion": "v1", "kind": "Namespace", "metadata": obj{"name": ns}})
-	}
+	out = append(out, w.namespaces()...)
 	pod := func(name, ns, ip, sa string, labels map[string]string) obj {
 		l := obj{}
 		for k, v := range labels {
@@ -207,6 +230,29 @@ func (w *world) kubeObjects() []obj {
 			"spec": obj{"clusterIP": "10.96.0.20", "selector": obj{label.IoK8sNetworkingGatewayGatewayName.Name: c.cfg.waypoint},
 				"ports": []any{obj{"name": "mesh", "port": 15008, "appProtocol": "hbone"}}}},
 		pod("waypoint-0", c.cfg.ambientNS, w.wpIP, c.cfg.waypoint, wpLabels))
+	return out
+}
+
+// namespaces are the Namespaces of the fake cluster: the infrastructure's,
+// and those of the simulated identities labelled with their mode.
+func (w *world) namespaces() []obj {
+	c := w.c
+	nss := map[string]obj{c.cfg.gatewayNS: nil, c.cfg.ambientNS: nil, "istio-system": nil}
+	for ns, mode := range c.namespaceModes() {
+		if mode == modeSidecar {
+			nss[ns] = obj{"istio-injection": "enabled"}
+		} else {
+			nss[ns] = obj{"istio.io/dataplane-mode": "ambient"}
+		}
+	}
+	var out []obj
+	for _, ns := range sortedKeys(nss) {
+		md := obj{"name": ns}
+		if nss[ns] != nil {
+			md["labels"] = nss[ns]
+		}
+		out = append(out, obj{"apiVersion": "v1", "kind": "Namespace", "metadata": md})
+	}
 	return out
 }
 
