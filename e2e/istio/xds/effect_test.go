@@ -491,7 +491,8 @@ func (m *modelEffect) cell(id *effIdentity, k effectKey) (effDecision, string) {
 	}
 	// Ambient: the namespace's * service account's cell, then the *
 	// identity's (the endpoint's policies do not name the identity).
-	for _, try := range []string{k.who[:strings.Index(k.who, "/")], "*"} {
+	ns, _, _ := strings.Cut(k.who, "/")
+	for _, try := range []string{ns, "*"} {
 		if id != nil && try == id.Namespace && id.ServiceAccount == "*" {
 			continue // already looked at
 		}
