@@ -2,12 +2,12 @@ package main
 
 import (
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
-	kptfn "github.com/kptdev/krm-functions-sdk/go/fn"
+	"go.yaml.in/yaml/v3"
 )
 
 // doc.md holds the help text between the SDK's mdtogo markers; kpt's
@@ -47,12 +47,40 @@ func docSection(name string) string {
 	return strings.Trim(section, "\n")
 }
 
-// printDoc writes the documentation as JSON with the SDK's --doc renderer,
-// so the schema is the one kpt's catalogue expects. The SDK decides from
-// os.Args and writes to os.Stdout; cli calls this only for a lone --doc.
-func printDoc(io.Writer) int {
-	os.Args = []string{os.Args[0], "--doc"}
-	if err := kptfn.AsMain(kptfn.ResourceListProcessorFunc(nil), kptfn.WithDocs(docMarkdown, docMetadata)); err != nil {
+// functionDoc is the --doc JSON kpt's function catalogue reads: the
+// sections of doc.md and the fields of metadata.yaml, in the catalogue's
+// field order (TestDocJSON pins the bytes).
+type functionDoc struct {
+	Short              string   `json:"short"`
+	Long               string   `json:"long"`
+	Examples           string   `json:"examples"`
+	Image              string   `json:"image" yaml:"image"`
+	Description        string   `json:"description" yaml:"description"`
+	Tags               []string `json:"tags" yaml:"tags"`
+	SourceURL          string   `json:"sourceURL" yaml:"sourceURL"`
+	ExamplePackageURLs []string `json:"examplePackageURLs" yaml:"examplePackageURLs"`
+	License            string   `json:"license" yaml:"license"`
+	Hidden             bool     `json:"hidden" yaml:"hidden"`
+}
+
+// printDoc writes the documentation as JSON: the Short, Long and Examples
+// sections of doc.md and metadata.yaml, indented by two spaces, with no
+// newline at the end (as kpt's SDK writes it).
+func printDoc(w io.Writer) int {
+	var doc functionDoc
+	if err := yaml.Unmarshal(docMetadata, &doc); err != nil {
+		panic("metadata.yaml: " + err.Error()) // embedded: a test catches this
+	}
+	// Each section trimmed of the blank space around it, the first line's
+	// indentation included.
+	doc.Short = strings.TrimSpace(docSection("Short"))
+	doc.Long = strings.TrimSpace(docSection("Long"))
+	doc.Examples = strings.TrimSpace(docSection("Examples"))
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		panic(err) // strings, a list and a bool always marshal
+	}
+	if _, err := w.Write(out); err != nil {
 		return exitError
 	}
 	return exitOK

@@ -5,34 +5,32 @@ import (
 	"io"
 	"strings"
 
-	"github.com/kptdev/krm-functions-sdk/go/fn"
-
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 )
 
-// Results converts findings into the SDK's structured results.
-func Results(fs []diag.Finding) fn.Results {
-	out := make(fn.Results, 0, len(fs))
+// Results converts findings into structured results.
+func Results(fs []diag.Finding) ResultList {
+	out := make(ResultList, 0, len(fs))
 	for _, f := range fs {
-		r := &fn.Result{
+		r := &Result{
 			Message:  f.Message,
-			Severity: fn.Severity(f.Severity),
+			Severity: Severity(f.Severity),
 			Tags:     map[string]string{"code": string(f.Code)},
 		}
 		if s := f.Subject; s != nil {
 			if s.Kind != "" || s.Name != "" {
-				r.ResourceRef = &fn.ResourceRef{APIVersion: s.APIVersion, Kind: s.Kind, Name: s.Name, Namespace: s.Namespace}
+				r.ResourceRef = &ResourceRef{APIVersion: s.APIVersion, Kind: s.Kind, Name: s.Name, Namespace: s.Namespace}
 			}
 			if f.Scope == diag.ScopeObject && s.Name == "" {
 				// The object has no name to point at: say where it is.
 				r.Message = fmt.Sprintf("items[%d]: %s", s.Position, r.Message)
 			}
 			if s.File != "" {
-				r.File = &fn.File{Path: s.File, Index: s.Index}
+				r.File = &File{Path: s.File, Index: s.Index}
 			}
 		}
 		if f.Path != "" {
-			r.Field = &fn.Field{Path: f.Path}
+			r.Field = &Field{Path: f.Path}
 		}
 		out = append(out, r)
 	}
@@ -52,17 +50,17 @@ const PerCode = 3
 // invisible); and when anything was left out, a last line says where all
 // of them are in the user's own tool. A line starts with the file the
 // object came from when the input says so.
-func PrintProblems(w io.Writer, rs fn.Results, everyInfo bool) {
-	var infos []*fn.Result
+func PrintProblems(w io.Writer, rs ResultList, everyInfo bool) {
+	var infos []*Result
 	var codes []string
 	shown, more := map[string]int{}, map[string]int{}
-	severity := map[string]fn.Severity{}
+	severity := map[string]Severity{}
 	fromFiles := false
 	for _, r := range rs {
 		fromFiles = fromFiles || r.File != nil && r.File.Path != ""
 		code := r.Tags["code"]
 		if !everyInfo {
-			if r.Severity == fn.Info {
+			if r.Severity == Info {
 				infos = append(infos, r)
 				continue
 			}
@@ -101,7 +99,7 @@ func PrintProblems(w io.Writer, rs fn.Results, everyInfo bool) {
 // infoSummary counts the infos by code, in the order the codes first
 // appear: "3 allow entries grant namespace-wide access (identity-namespace),
 // 1 info gateway-ports-source".
-func infoSummary(infos []*fn.Result) string {
+func infoSummary(infos []*Result) string {
 	var codes []string
 	count := map[string]int{}
 	for _, r := range infos {
