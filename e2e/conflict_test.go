@@ -40,7 +40,7 @@ func TestConflictKustomize(t *testing.T) {
 
 func TestConflictKptRender(t *testing.T) {
 	k := kpt(t)
-	pkg := kptCopy(t, "conflict")
+	pkg := execCopy(t, "conflict")
 	before := hashTree(t, pkg)
 	for pass := 1; pass <= 2; pass++ {
 		o := run(t, pkg, nil, k, "fn", "render", "--allow-exec")
@@ -51,7 +51,7 @@ func TestConflictKptRender(t *testing.T) {
 
 func TestConflictKptFnEval(t *testing.T) {
 	k := kpt(t)
-	pkg := kptCopy(t, "conflict")
+	pkg := execCopy(t, "conflict")
 	before := hashTree(t, pkg)
 	for pass := 1; pass <= 2; pass++ {
 		o := run(t, repoRoot, nil, k, "fn", "eval", pkg, "--exec", "bin/uds-egress-fn")
@@ -85,7 +85,7 @@ func TestConflictResults(t *testing.T) {
 func TestConflictKptStderrSetting(t *testing.T) {
 	k := kpt(t)
 	const message = "Package wiki/wiki already uses it with TLS"
-	pkg := kptCopy(t, "conflict")
+	pkg := execCopy(t, "conflict")
 	o := run(t, pkg, nil, k, "fn", "render", "--allow-exec")
 	assertConflictReported(t, o)
 	assert.Equal(t, 2, strings.Count(o.Stderr, message), "by default kpt shows the result and the function's stderr:\n%s", o.Stderr)

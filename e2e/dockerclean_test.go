@@ -160,35 +160,52 @@ func imageAnnotation() string { return "      container:\n        image: " + ima
 
 // exampleExecForm returns examples/<name> as the exec form runs it: the
 // example itself when it names no image (kustomize-ambient, the exec
-// example of local development), else a copy at <tmp>/examples/<name>
-// whose EgressConfig annotations and Kptfile mutator run
-// ../../bin/uds-egress-fn, linked to the checkout's binary. The tests of
-// the output itself use it, so they run without docker; TestContainer and
-// the doc blocks run the examples as written, with the test image.
+// example of local development), else execCopy of it. The tests of the
+// output itself use it, so they run without docker; TestContainer and the
+// doc blocks run the examples as written, with the test image.
 func exampleExecForm(t *testing.T, name string) string {
 	t.Helper()
-	src := example(name)
 	uses := false
-	for _, content := range readTree(t, src) {
+	for _, content := range readTree(t, example(name)) {
 		uses = uses || strings.Contains(content, image)
 	}
 	if !uses {
-		return src
+		return example(name)
 	}
+	dir := execCopy(t, name)
+	for path, content := range readTree(t, dir) {
+		require.NotContains(t, content, imageAnnotation(), "examples/%s/%s: the image annotation was not rewritten", name, path)
+	}
+	return dir
+}
+
+// execCopy copies examples/<name> to <tmp>/examples/<name>, with
+// <tmp>/bin/uds-egress-fn linked to the checkout's binary, so
+// `../../bin/uds-egress-fn` resolves from the copy exactly as from the
+// example; the Kptfile mutator and every EgressConfig annotation that run
+// the published image are switched to that exec form (the local-development
+// form the examples' comments describe). It returns the copy's directory.
+func execCopy(t *testing.T, name string) string {
+	t.Helper()
 	root := t.TempDir()
 	dir := filepath.Join(root, "examples", name)
-	copyTree(t, src, dir)
+	copyTree(t, example(name), dir)
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "bin"), 0o755))
 	require.NoError(t, os.Symlink(fnBin, filepath.Join(root, "bin", "uds-egress-fn")))
-	rewrote := 0
 	for path, content := range readTree(t, dir) {
-		rewritten := strings.ReplaceAll(content, imageAnnotation(), execAnnotation)
-		rewritten = strings.ReplaceAll(rewritten, "- image: "+image, execLine)
+		// Only what runs the function: the Kptfile's mutator and the
+		// EgressConfig annotations, never the expected outputs or a README
+		// that quotes them.
+		rewritten := content
+		switch base := filepath.Base(path); {
+		case base == "Kptfile":
+			rewritten = strings.ReplaceAll(content, "- image: "+image, execLine)
+		case strings.HasSuffix(base, ".yaml") && !strings.HasPrefix(base, "expected"):
+			rewritten = strings.ReplaceAll(content, imageAnnotation(), execAnnotation)
+		}
 		if rewritten != content {
-			rewrote++
 			require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.FromSlash(path)), []byte(rewritten), 0o644))
 		}
 	}
-	require.NotZero(t, rewrote, "examples/%s names the image, but in no function annotation or Kptfile mutator", name)
 	return dir
 }

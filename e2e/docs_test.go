@@ -335,7 +335,8 @@ touch "$STAND_IN_DIR/helm-ran"`)
 	t.Run("example-ci", func(t *testing.T) {
 		kpt(t)
 		dir := docSandbox(t)
-		outs := runDocLines(t, "example-ci", dir, []string{"IMAGE=" + testImage}, "make image\n", "", "/tmp/out.yaml", filepath.Join(dir, "out.yaml"))
+		outs := runDocLines(t, "example-ci", dir, []string{"IMAGE=" + testImage},
+			append(withoutMakeImage(t, "example-ci"), "/tmp/out.yaml", filepath.Join(dir, "out.yaml"))...)
 		require.Len(t, outs, 3)
 		want, err := os.ReadFile(example("ci", "expected.yaml"))
 		require.NoError(t, err)

@@ -16,34 +16,10 @@ import (
 // (EgressConfig spec.pathPrefix, default uds-egress).
 const generatedDir = "uds-egress"
 
-// kptCopy copies examples/<name> to <tmp>/examples/<name> and links
-// <tmp>/bin/uds-egress-fn to the binary, so a Kptfile's
-// `exec: ../../bin/uds-egress-fn` resolves from the copy exactly as from
-// the example. A Kptfile that runs the published image (kpt-pipeline) is
-// switched to that exec form, the local-development form its comment
-// describes, so these tests run the binary just built. It returns the
-// copy's directory.
-func kptCopy(t *testing.T, name string) string {
-	t.Helper()
-	tmp := t.TempDir()
-	pkg := filepath.Join(tmp, "examples", name)
-	copyTree(t, example(name), pkg)
-	require.NoError(t, os.MkdirAll(filepath.Join(tmp, "bin"), 0o755))
-	require.NoError(t, os.Symlink(fnBin, filepath.Join(tmp, "bin", "uds-egress-fn")))
-	kptfile := filepath.Join(pkg, "Kptfile")
-	data, err := os.ReadFile(kptfile)
-	require.NoError(t, err)
-	if imageLine := "- image: " + image; strings.Contains(string(data), imageLine) {
-		data = []byte(strings.Replace(string(data), imageLine, execLine, 1))
-		require.NoError(t, os.WriteFile(kptfile, data, 0o644))
-	}
-	return pkg
-}
-
 // execLine is the Kptfile mutator that runs the binary of the checkout.
 const execLine = "- exec: ../../bin/uds-egress-fn"
 
-// kptWant is the checked-in package as a kptCopy of it looks: its
+// kptWant is the checked-in package as an execCopy of it looks: its
 // Kptfile as the copy has it.
 func kptWant(t *testing.T, pkg string) map[string]string {
 	t.Helper()
@@ -60,7 +36,7 @@ func kptWant(t *testing.T, pkg string) map[string]string {
 // and the test still compares it with the render.
 func updateGenerated(t *testing.T, kptBin string) {
 	t.Helper()
-	pkg := kptCopy(t, "kpt-pipeline")
+	pkg := execCopy(t, "kpt-pipeline")
 	require.NoError(t, os.RemoveAll(filepath.Join(pkg, generatedDir)))
 	succeed(t, pkg, nil, kptBin, "fn", "render", "--allow-exec")
 	dst := filepath.Join(example("kpt-pipeline"), generatedDir)
@@ -77,7 +53,7 @@ func TestKptRender(t *testing.T) {
 	if update {
 		updateGenerated(t, k)
 	}
-	pkg := kptCopy(t, "kpt-pipeline")
+	pkg := execCopy(t, "kpt-pipeline")
 	want := kptWant(t, pkg)
 	require.NotEmpty(t, generatedFiles(want), "the checked-in example has no %s/ files", generatedDir)
 
@@ -105,7 +81,7 @@ func TestKptRender(t *testing.T) {
 // generated object.
 func TestKptGeneratedPaths(t *testing.T) {
 	k := kpt(t)
-	pkg := kptCopy(t, "kpt-pipeline")
+	pkg := execCopy(t, "kpt-pipeline")
 	require.NoError(t, os.RemoveAll(filepath.Join(pkg, generatedDir)))
 	succeed(t, pkg, nil, k, "fn", "render", "--allow-exec")
 	tree := readTree(t, pkg)
@@ -140,7 +116,7 @@ func TestKptGeneratedPaths(t *testing.T) {
 // jenkins is the only user of its host, so nothing else may change.
 func TestKptRemovePackage(t *testing.T) {
 	k := kpt(t)
-	pkg := kptCopy(t, "kpt-pipeline")
+	pkg := execCopy(t, "kpt-pipeline")
 	before := readTree(t, pkg)
 
 	var owned []string
@@ -177,7 +153,7 @@ func TestKptRemovePackage(t *testing.T) {
 // on a copy of the kpt example, twice.
 func TestKptFnEval(t *testing.T) {
 	k := kpt(t)
-	pkg := kptCopy(t, "kpt-pipeline")
+	pkg := execCopy(t, "kpt-pipeline")
 	want := kptWant(t, pkg)
 	require.NoError(t, os.RemoveAll(filepath.Join(pkg, generatedDir)))
 	for pass := 1; pass <= 2; pass++ {

@@ -259,8 +259,8 @@ func TestReviewIstioPipe(t *testing.T) {
 // mutator or a hand edit would) is not "no change": diff exits 1 with an
 // object-drift error naming the object and the field.
 func TestReviewEditedKptPackage(t *testing.T) {
-	base := kptCopy(t, "kpt-pipeline")
-	head := kptCopy(t, "kpt-pipeline")
+	base := execCopy(t, "kpt-pipeline")
+	head := execCopy(t, "kpt-pipeline")
 	ap := filepath.Join(head, generatedDir, "istio-egress-ambient", "authorizationpolicy-ambient-ap-api-github-com.yaml")
 	data, err := os.ReadFile(ap)
 	require.NoError(t, err)
