@@ -183,19 +183,19 @@ func (d *decoder) allow(n *yaml.Node, path string, a *Allow) {
 		case "selector":
 			a.Selector, _ = d.labels(f.value, p)
 		case "podLabels":
-			a.PodLabels, _ = d.labels(f.value, p)
+			a.others().PodLabels, _ = d.labels(f.value, p)
 		case "remoteNamespace":
 			if v, ok := d.str(f.value, p); ok {
-				a.RemoteNamespace = &v
+				a.others().RemoteNamespace = &v
 			}
 		case "remoteSelector":
-			a.RemoteSelector, _ = d.labels(f.value, p)
+			a.others().RemoteSelector, _ = d.labels(f.value, p)
 		case "remotePodLabels":
-			a.RemotePodLabels, _ = d.labels(f.value, p)
+			a.others().RemotePodLabels, _ = d.labels(f.value, p)
 		case "remoteGenerated":
 			a.RemoteGenerated, _ = d.enum(f.value, p, RemoteKubeAPI, RemoteKubeNodes, RemoteIntraNamespace, RemoteCloudMetadata, RemoteAnywhere)
 		case "remoteCidr":
-			a.RemoteCidr, _ = d.str(f.value, p)
+			a.others().RemoteCidr, _ = d.str(f.value, p)
 		case "remoteHost":
 			a.RemoteHost, _ = d.str(f.value, p)
 		case "remoteProtocol":
@@ -211,11 +211,11 @@ func (d *decoder) allow(n *yaml.Node, path string, a *Allow) {
 		case "serviceAccount":
 			a.ServiceAccount, _ = d.str(f.value, p)
 		case "remoteServiceAccount":
-			a.RemoteServiceAccount, _ = d.str(f.value, p)
+			a.others().RemoteServiceAccount, _ = d.str(f.value, p)
 		case "description":
 			a.Description, _ = d.str(f.value, p)
 		case "labels":
-			a.Labels, _ = d.labels(f.value, p)
+			a.others().Labels, _ = d.labels(f.value, p)
 		default:
 			d.fail(diag.UnknownField, p, "%s is not a field of an allow entry (the Package CRD rejects it)%s", p, suggest(f.key, allowFields))
 		}
@@ -229,6 +229,9 @@ func (d *decoder) allow(n *yaml.Node, path string, a *Allow) {
 // migrate copies the deprecated label fields over their replacements, as
 // the UDS operator's migrate() does (the old value wins).
 func (d *decoder) migrate(path string, a *Allow) {
+	if a.AllowOther == nil {
+		return
+	}
 	if a.PodLabels != nil {
 		d.fail(diag.DeprecatedField, join(path, "podLabels"), "%s is deprecated; it was used as selector (rename it to selector)", join(path, "podLabels"))
 		a.Selector, a.PodLabels = a.PodLabels, nil

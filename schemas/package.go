@@ -75,24 +75,54 @@ type ServiceMesh struct {
 
 // Allow is one entry of spec.network.allow.
 type Allow struct {
-	Direction       string  `json:"direction"`
-	Selector        Labels  `json:"selector,omitempty"`
+	Direction       string `json:"direction"`
+	Selector        Labels `json:"selector,omitempty"`
+	RemoteGenerated string `json:"remoteGenerated,omitempty"`
+	RemoteHost      string `json:"remoteHost,omitempty"`
+	RemoteProtocol  string `json:"remoteProtocol,omitempty"`
+	Port            *int   `json:"port,omitempty"`
+	Ports           []int  `json:"ports,omitempty"`
+	ServiceAccount  string `json:"serviceAccount,omitempty"`
+	Description     string `json:"description,omitempty"`
+	// AllowOther holds the fields an egress entry seldom sets, nil when it
+	// sets none of them: a fleet is tens of thousands of entries, and
+	// these fields kept in every one were a third of the decoded Packages'
+	// memory. Read them through Others, which a nil AllowOther cannot
+	// panic.
+	*AllowOther
+}
+
+// AllowOther are the fields of an allow entry that egress seldom uses.
+type AllowOther struct {
+	// PodLabels and RemotePodLabels are the deprecated names of selector
+	// and remoteSelector; the decoder moves them over (migrate), so they
+	// are always nil after decoding.
 	PodLabels       Labels  `json:"podLabels,omitempty"`
 	RemoteNamespace *string `json:"remoteNamespace,omitempty"`
 	RemoteSelector  Labels  `json:"remoteSelector,omitempty"`
 	RemotePodLabels Labels  `json:"remotePodLabels,omitempty"`
-	RemoteGenerated string  `json:"remoteGenerated,omitempty"`
 	RemoteCidr      string  `json:"remoteCidr,omitempty"`
-	RemoteHost      string  `json:"remoteHost,omitempty"`
-	RemoteProtocol  string  `json:"remoteProtocol,omitempty"`
-	Port            *int    `json:"port,omitempty"`
-	Ports           []int   `json:"ports,omitempty"`
-	ServiceAccount  string  `json:"serviceAccount,omitempty"`
 	// RemoteServiceAccount is accepted so Packages that use it pass through
 	// the decoder; it plays no part in egress.
 	RemoteServiceAccount string `json:"remoteServiceAccount,omitempty"`
-	Description          string `json:"description,omitempty"`
 	Labels               Labels `json:"labels,omitempty"`
+}
+
+// Others returns the seldom-set fields of the entry (all zero when it sets
+// none of them).
+func (a *Allow) Others() AllowOther {
+	if a.AllowOther == nil {
+		return AllowOther{}
+	}
+	return *a.AllowOther
+}
+
+// others returns the seldom-set fields to write, allocated on first use.
+func (a *Allow) others() *AllowOther {
+	if a.AllowOther == nil {
+		a.AllowOther = &AllowOther{}
+	}
+	return a.AllowOther
 }
 
 // Mode returns the Package's service mesh mode, ambient when unset.
@@ -112,7 +142,7 @@ func (p *Package) AllowEntries() []Allow {
 }
 
 // HasRemoteSelector reports whether remoteSelector was given (even empty).
-func (a *Allow) HasRemoteSelector() bool { return a.RemoteSelector != nil }
+func (a *Allow) HasRemoteSelector() bool { return a.AllowOther != nil && a.RemoteSelector != nil }
 
 // EffectivePorts returns the ports of a remoteHost entry: a non-empty ports
 // list wins, else port, else 80 for HTTP and 443 otherwise. Duplicate numbers

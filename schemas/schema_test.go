@@ -196,7 +196,10 @@ func TestTypeCheckCatchesGoDrift(t *testing.T) {
 			return append(fs, reflect.StructField{Name: "Weight", Type: reflect.TypeFor[float64](), Tag: `json:"weight"`})
 		}), schemaNode{"weight": schemaNode{"type": "number"}}, "spec.network.allow[].weight: Go type float64 has no JSON Schema mapping"},
 		"field removed": {fields(func(fs []reflect.StructField) []reflect.StructField {
-			return slices.DeleteFunc(fs, func(f reflect.StructField) bool { return f.Name == "RemoteCidr" })
+			return slices.DeleteFunc(fs, func(f reflect.StructField) bool { return f.Name == "RemoteHost" })
+		}), nil, "spec.network.allow[].remoteHost: in the schema but not in Go type"},
+		"embedded fields removed": {fields(func(fs []reflect.StructField) []reflect.StructField {
+			return slices.DeleteFunc(fs, func(f reflect.StructField) bool { return f.Name == "AllowOther" })
 		}), nil, "spec.network.allow[].remoteCidr: in the schema but not in Go type"},
 	}
 	require.Empty(t, typeProblems("spec.network.allow[]", reflect.TypeFor[Allow](), allow))
@@ -256,6 +259,24 @@ func structProblems(path string, typ reflect.Type, node schemaNode) []string {
 	var out []string
 	inGo := map[string]bool{}
 	for f := range typ.Fields() {
+		if f.Anonymous && f.Tag.Get("json") == "" {
+			// an embedded struct's fields are the outer object's, as
+			// encoding/json reads them
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			sub := structProblems(path, ft, node)
+			for _, p := range sub {
+				if !strings.Contains(p, "in the schema but not in Go type") {
+					out = append(out, p)
+				}
+			}
+			for g := range ft.Fields() {
+				inGo[jsonName(g)] = true
+			}
+			continue
+		}
 		name := jsonName(f)
 		if name == "" {
 			continue

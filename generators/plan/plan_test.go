@@ -823,3 +823,41 @@ func TestSelectorIdentityIsThePairs(t *testing.T) {
 	assert.NotEqual(t, l1.Identity(), l2.Identity())
 	assert.True(t, l2.SameSet(schemas.Labels{{Key: "c", Value: "d"}, {Key: "a", Value: "b"}}))
 }
+
+// TestUsersListEachPackageOnce: a host's users and the waypoint's are each
+// admitted Package once, in input order, however many entries of a Package
+// name the host (interleaved with other hosts) and however many Packages
+// share it (Users keeps no index: a Package's entries are added together).
+func TestUsersListEachPackageOnce(t *testing.T) {
+	var pkgs []schemas.Subject
+	var want []string
+	for i := range 40 {
+		mode := "ambient"
+		if i%2 == 1 {
+			mode = "sidecar"
+		}
+		name, ns := fmt.Sprintf("p%02d", i), fmt.Sprintf("ns%02d", i)
+		pkgs = append(pkgs, pkg(t, name, ns, mode, `
+- {direction: Egress, remoteHost: shared.example.com, port: 443, description: a}
+- {direction: Egress, remoteHost: other.example.com, port: 443, description: b}
+- {direction: Egress, remoteHost: shared.example.com, port: 8443, description: c}`))
+		want = append(want, ns+"/"+name)
+	}
+	p, fs := build(pkgs...)
+	require.Empty(t, errorsOf(fs))
+	var ambient, sidecar []string
+	for i, w := range want {
+		if i%2 == 0 {
+			ambient = append(ambient, w)
+		} else {
+			sidecar = append(sidecar, w)
+		}
+	}
+	assert.Equal(t, ambient, users(ambientHost(t, p, "shared.example.com").Users))
+	assert.Equal(t, ambient, users(ambientHost(t, p, "other.example.com").Users))
+	assert.Equal(t, ambient, users(p.Ambient.Users))
+	require.Len(t, p.Sidecar.Hosts, 2)
+	for _, h := range p.Sidecar.Hosts {
+		assert.Equal(t, sidecar, users(h.Users), h.Host)
+	}
+}

@@ -94,9 +94,12 @@ type SidecarPlan struct {
 }
 
 type sidecarBuilder struct {
-	settings  schemas.Settings
-	seen      seenPorts
-	access    map[accessKey]int // index of an access in its ServiceEntry
+	settings schemas.Settings
+	seen     seenPorts
+	// access indexes the accesses of the Package being added in its
+	// ServiceEntries; the keys name the Package, so add clears it for each
+	// Package instead of holding every Package's.
+	access    map[accessKey]int
 	names     *naming.Names
 	env       Environment
 	conflicts conflictIndex
@@ -131,6 +134,7 @@ func (b *sidecarBuilder) add(a schemas.Subject) {
 	if len(reqs) == 0 {
 		return
 	}
+	clear(b.access)
 	pkg := &SidecarPackage{ID: a.ID(), Generation: a.Package.Metadata.Generation, UID: a.Package.Metadata.UID, ref: a.Ref}
 	local := map[string]int{}
 	firstPath := map[string]string{} // host -> path of the entry that first named it

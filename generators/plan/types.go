@@ -1,8 +1,6 @@
 package plan
 
 import (
-	"slices"
-
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
@@ -42,35 +40,25 @@ type Plan struct {
 }
 
 // Users is an ordered set of contributing Packages.
+//
+// The builders add a Package's uses one Package at a time (Build walks the
+// Packages in input order and each builder's add records all of one
+// Package's entries before the next Package), and an admitted Package has
+// one identity, so a Package already in the set is always the last one
+// added: Add compares with the last element and keeps no index. (An index
+// per host, a map once a host had more than a few users, was a tenth of
+// the plan's memory at 10,000 Packages.)
 type Users struct {
 	order []schemas.PackageID
-	// seen indexes order once it is longer than usersScanned; most hosts
-	// have a few users, and a map per host was a tenth of the plan.
-	seen map[schemas.PackageID]bool
 }
 
-// usersScanned: up to this many users, Add scans the list.
-const usersScanned = 16
-
-// Add records a Package once.
+// Add records a Package once. The Package must be the last one added or
+// new to the set (see Users).
 func (u *Users) Add(id schemas.PackageID) {
-	if u.seen == nil {
-		if slices.Contains(u.order, id) {
-			return
-		}
-		u.order = append(u.order, id)
-		if len(u.order) > usersScanned {
-			u.seen = make(map[schemas.PackageID]bool, 2*len(u.order))
-			for _, o := range u.order {
-				u.seen[o] = true
-			}
-		}
+	if n := len(u.order); n > 0 && u.order[n-1] == id {
 		return
 	}
-	if !u.seen[id] {
-		u.seen[id] = true
-		u.order = append(u.order, id)
-	}
+	u.order = append(u.order, id)
 }
 
 // List returns the Packages in first-seen order.

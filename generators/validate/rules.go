@@ -71,8 +71,8 @@ func isL7(a *schemas.Allow) bool {
 
 // Rule 1: an allow entry needs a remote.
 func ruleRemoteRequired(e entry) []diag.Finding {
-	a := e.a
-	if a.RemoteGenerated == "" && a.RemoteNamespace == nil && !a.HasRemoteSelector() && a.RemoteCidr == "" && a.RemoteHost == "" {
+	a, rare := e.a, e.a.Others()
+	if a.RemoteGenerated == "" && rare.RemoteNamespace == nil && !a.HasRemoteSelector() && rare.RemoteCidr == "" && a.RemoteHost == "" {
 		return one(e.finding(diag.MissingRemote, "",
 			"%s names no remote: set one of remoteGenerated, remoteNamespace, remoteSelector, remoteCidr or remoteHost", e.path))
 	}
@@ -82,7 +82,7 @@ func ruleRemoteRequired(e entry) []diag.Finding {
 // Rule 2: remotes that cannot be combined. Only the first clash is reported:
 // they all describe the same mistake.
 func ruleRemoteCombinations(e entry) []diag.Finding {
-	a := e.a
+	a, rare := e.a, e.a.Others()
 	type other struct {
 		field string
 		set   bool
@@ -100,19 +100,19 @@ func ruleRemoteCombinations(e entry) []diag.Finding {
 		}
 		return nil
 	}
-	ns := a.RemoteNamespace != nil
+	ns := rare.RemoteNamespace != nil
 	if a.RemoteGenerated != "" {
 		return one(clash("remoteGenerated",
 			other{"remoteNamespace", ns}, other{"remoteSelector", a.HasRemoteSelector()},
-			other{"remoteCidr", a.RemoteCidr != ""}, other{"remoteHost", a.RemoteHost != ""},
+			other{"remoteCidr", rare.RemoteCidr != ""}, other{"remoteHost", a.RemoteHost != ""},
 			other{"TLS/HTTP remoteProtocol", isL7(a)}))
 	}
 	if ns || a.HasRemoteSelector() {
 		return one(clash("remoteNamespace/remoteSelector",
-			other{"remoteCidr", a.RemoteCidr != ""}, other{"remoteHost", a.RemoteHost != ""},
+			other{"remoteCidr", rare.RemoteCidr != ""}, other{"remoteHost", a.RemoteHost != ""},
 			other{"TLS/HTTP remoteProtocol", isL7(a)}))
 	}
-	if a.RemoteCidr != "" {
+	if rare.RemoteCidr != "" {
 		return one(clash("remoteCidr",
 			other{"remoteHost", a.RemoteHost != ""}, other{"TLS/HTTP remoteProtocol", isL7(a)}))
 	}
@@ -252,7 +252,7 @@ func ruleSelectors(e entry) []diag.Finding {
 	for _, s := range []struct {
 		field  string
 		labels schemas.Labels
-	}{{"selector", e.a.Selector}, {"remoteSelector", e.a.RemoteSelector}} {
+	}{{"selector", e.a.Selector}, {"remoteSelector", e.a.Others().RemoteSelector}} {
 		for _, kv := range s.labels {
 			at := labelPath(s.field, kv.Key)
 			if errs := validation.IsQualifiedName(kv.Key); len(errs) > 0 {
@@ -299,14 +299,15 @@ func PolicyName(pkgName string, a *schemas.Allow) string {
 		if a.RemoteGenerated != "" {
 			tokens = append(tokens, a.RemoteGenerated)
 		} else {
-			if a.RemoteNamespace != nil {
-				tokens = appendNonEmpty(tokens, *a.RemoteNamespace)
+			o := a.Others()
+			if o.RemoteNamespace != nil {
+				tokens = appendNonEmpty(tokens, *o.RemoteNamespace)
 			}
 			// The operator keeps remoteSelector values as one nested array,
 			// which JavaScript joins with commas (an empty one joins to "").
 			remote := "all pods"
-			if a.RemoteSelector != nil {
-				remote = strings.Join(a.RemoteSelector.Values(), ",")
+			if o.RemoteSelector != nil {
+				remote = strings.Join(o.RemoteSelector.Values(), ",")
 			}
 			tokens = append(tokens, remote)
 		}
