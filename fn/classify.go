@@ -1,6 +1,9 @@
 package fn
 
 import (
+	"cmp"
+	"fmt"
+	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -55,6 +58,32 @@ type Classified struct {
 	// every object item as given (Output.Given).
 	asApplied bool
 	Given     []Given
+	// packageItems are, in input order, each decoded Package's position
+	// in Items and the index of its item in the input, for decoding it
+	// again (reload).
+	packageItems []packageItem
+}
+
+type packageItem struct{ pos, item int32 }
+
+// reload decodes the Package of s again from rl, the input c was
+// classified from: planning releases the decoded Packages
+// (GenerateInput.Reload).
+func (c *Classified) reload(rl *krmio.ResourceList, s schemas.Subject) (*schemas.Package, error) {
+	i, found := sort.Find(len(c.packageItems), func(i int) int { return cmp.Compare(int32(s.Ref.Position), c.packageItems[i].pos) })
+	if !found {
+		return nil, fmt.Errorf("decoding Package %s again: no input item at position %d", s.ID(), s.Ref.Position)
+	}
+	it := rl.Items[c.packageItems[i].item] // a copy: its parsed node is dropped with it
+	item, err := it.Node()
+	if err != nil {
+		return nil, err
+	}
+	for item.Kind == yaml.AliasNode && item.Alias != nil {
+		item = item.Alias
+	}
+	pkg, _ := schemas.DecodePackage(item, s.Ref)
+	return &pkg, nil
 }
 
 // Classify walks the items once: pass-through objects are kept (and
@@ -67,7 +96,7 @@ func Classify(rl *krmio.ResourceList, settings schemas.Settings) (Classified, er
 
 func classify(rl *krmio.ResourceList, settings schemas.Settings, asApplied bool) (Classified, error) {
 	c := Classified{asApplied: asApplied}
-	for _, it := range rl.Items {
+	for index, it := range rl.Items {
 		item, err := it.Node()
 		if err != nil {
 			return Classified{}, err
@@ -172,6 +201,7 @@ func classify(rl *krmio.ResourceList, settings schemas.Settings, asApplied bool)
 		}
 		c.fleet.packageNamespaces[pkg.Metadata.Namespace] = true
 		c.Packages = append(c.Packages, schemas.Subject{Package: &pkg, Ref: ref, Unread: errorPaths(fs)})
+		c.packageItems = append(c.packageItems, packageItem{pos: int32(pos), item: int32(index)})
 	}
 	return c, nil
 }

@@ -25,12 +25,20 @@ type GenerateInput struct {
 	// OutputBudget bounds the size of the generated objects (OutputBudget
 	// of the input's size; 0: no bound).
 	OutputBudget int
+	// Reload, when set, decodes an admitted Package again (from the input
+	// it came from), and Generate then lets each decoded Package go once
+	// it is planned (plan.Input.Release): a fleet's decoded Packages are
+	// about as large as its input, and only planning reads them. A budget
+	// that rejects Packages plans the rest again from Packages Reload
+	// decodes. The caller must hold no other reference to the Packages.
+	Reload func(schemas.Subject) (*schemas.Package, error)
 }
 
 // Generate is the pure core: validate each Package, admit the fleet, plan,
 // render. It returns the generated objects and the findings about them.
 func Generate(in GenerateInput) ([]render.Object, []diag.Finding) {
-	_, lazies, findings := planAndRender(in)
+	in.Reload = nil // the Packages stay: nothing to decode again, no error
+	_, lazies, findings, _ := planAndRender(in)
 	objs := make([]render.Object, len(lazies))
 	for i := range lazies {
 		objs[i] = lazies[i].Build()
@@ -40,13 +48,15 @@ func Generate(in GenerateInput) ([]render.Object, []diag.Finding) {
 
 // planAndRender plans and returns the objects unbuilt (render.Objects): the
 // sizes were checked by building each once and dropping it, and the caller
-// builds them again as it writes them, so no step holds them all.
-func planAndRender(in GenerateInput) (plan.Plan, []render.Lazy, []diag.Finding) {
+// builds them again as it writes them, so no step holds them all. An error
+// is Reload's.
+func planAndRender(in GenerateInput) (plan.Plan, []render.Lazy, []diag.Finding, error) {
 	var findings []diag.Finding
 	subjects := make([]schemas.Subject, len(in.Packages))
+	copy(subjects, in.Packages)
+	in.Packages = nil // subjects, then admitted, are the only references
 	rules := validate.Rules{ClusterDomain: in.Settings.ClusterDomain}
-	for i, s := range in.Packages {
-		subjects[i] = s
+	for i, s := range subjects {
 		if s.Package == nil {
 			continue
 		}
@@ -60,24 +70,32 @@ func planAndRender(in GenerateInput) (plan.Plan, []render.Lazy, []diag.Finding) 
 			subjects[i].Package = nil
 		}
 	}
-	admitted, fleetFindings := admit(subjects)
+	admitted, fleetFindings := admit(subjects) // subjects is dead from here
 	findings = append(findings, fleetFindings...)
+	release := in.Reload != nil
 	// An object too large to store, or an output over its budget, rejects
 	// the fewest Packages, largest contributors first, and the rest is
 	// planned again: each round removes Packages and objects only shrink,
 	// so this ends (in one or two rounds in practice).
 	for {
-		p, planFindings := plan.Build(plan.Input{Packages: admitted, Settings: in.Settings, Env: in.Env})
+		p, planFindings := plan.Build(plan.Input{Packages: admitted, Settings: in.Settings, Env: in.Env, Release: release})
 		objs := render.Objects(p, in.Settings, in.Options)
 		tooLarge, runLevel := oversized(objs, admitted, p, in.Settings, in.OutputBudget)
 		if len(tooLarge) == 0 {
-			return p, objs, append(append(findings, planFindings...), runLevel...)
+			return p, objs, append(append(findings, planFindings...), runLevel...), nil
 		}
 		kept := admitted[:0:0]
 		for j, s := range admitted {
 			if f, rejected := tooLarge[j]; rejected {
 				findings = append(findings, f)
 				continue
+			}
+			if s.Package == nil { // released: decode it again
+				pkg, err := in.Reload(s)
+				if err != nil {
+					return plan.Plan{}, nil, nil, err
+				}
+				s.Package = pkg
 			}
 			kept = append(kept, s)
 		}

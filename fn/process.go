@@ -171,14 +171,20 @@ func process(rl *krmio.ResourceList, asApplied bool) (Output, error) {
 		return Output{Items: c.Items, Settings: settings, Findings: findings, Stderr: settings.Stderr, Given: c.Given}, nil
 	}
 	findings = append(findings, c.Findings...)
-	p, objects, genFindings := planAndRender(GenerateInput{
+	in := GenerateInput{
 		Packages: c.Packages,
 		Settings: settings,
 		Env:      c.Env,
 		Options:  render.Options{Paths: c.Paths},
 		// the budget scales with the Packages (fn/size.go)
 		OutputBudget: OutputBudget(c.PackageBytes),
-	})
+		Reload:       func(s schemas.Subject) (*schemas.Package, error) { return c.reload(rl, s) },
+	}
+	c.Packages = nil // planning releases them (GenerateInput.Reload)
+	p, objects, genFindings, err := planAndRender(in)
+	if err != nil {
+		return Output{}, err
+	}
 	findings = append(findings, genFindings...)
 	objects, nsFindings := namespaceFindings(objects, settings, &c.fleet)
 	findings = append(findings, nsFindings...)

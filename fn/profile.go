@@ -131,7 +131,7 @@ func namespaceFindings(objs []render.Lazy, s schemas.Settings, f *fleetInfo) ([]
 	var findings []diag.Finding
 	for _, o := range objs {
 		in, found := f.namespaces[o.Name]
-		if o.Kind != kinds.Namespace || !found {
+		if *o.Kind != kinds.Namespace || !found {
 			out = append(out, o)
 			continue
 		}

@@ -107,7 +107,7 @@ func Reconcile(c Classified, objects []render.Lazy) []diag.Finding {
 func sidecarOverlaps(in InputObject, objects []render.Lazy) []diag.Finding {
 	var out []diag.Finding
 	for i := range objects {
-		if objects[i].Kind != kinds.Sidecar || objects[i].Namespace != in.Key.Namespace {
+		if *objects[i].Kind != kinds.Sidecar || objects[i].Namespace != in.Key.Namespace {
 			continue
 		}
 		built := objects[i].Build()

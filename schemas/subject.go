@@ -13,11 +13,24 @@ type Subject struct {
 	// rejected, but validation still runs over what was read, so one run
 	// reports every problem that these fields do not hide.
 	Unread []string
+	// id is the identity of a Package let go after planning (Release).
+	id PackageID
 }
 
 // ID returns the Package's identity.
 func (s Subject) ID() PackageID {
+	if s.Package == nil {
+		return s.id
+	}
 	return PackageID{Name: s.Package.Metadata.Name, Namespace: s.Package.Metadata.Namespace}
+}
+
+// Release lets the decoded Package go once it is planned, keeping its
+// identity (ID) and Ref: a fleet's decoded Packages are about as large as
+// its input, and nothing after planning reads them.
+func (s *Subject) Release() {
+	s.id = s.ID()
+	s.Package = nil
 }
 
 // PackageID identifies a Package.

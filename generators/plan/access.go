@@ -3,6 +3,7 @@ package plan
 import (
 	"cmp"
 	"fmt"
+	"iter"
 	"slices"
 
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
@@ -85,6 +86,56 @@ func (s accessSet) add(id Identity, src Source, anywhere bool) {
 	if !slices.Contains(a.Sources, src) {
 		a.Sources = append(a.Sources, src)
 	}
+}
+
+// ownerRequest is one identity asking for one port of an ambient host.
+type ownerRequest struct {
+	port int
+	id   Identity
+	src  Source
+}
+
+// ownersByPort sorts the requests and yields, port by port in ascending
+// order, the accesses they give: what merge gives for the same requests
+// (identities principals first, each kind sorted; each identity's sources
+// sorted, each once).
+func ownersByPort(reqs []ownerRequest) iter.Seq2[int, []Access] {
+	slices.SortFunc(reqs, func(a, b ownerRequest) int {
+		return cmp.Or(cmp.Compare(a.port, b.port), compareIdentities(a.id, b.id), compareSources(a.src, b.src))
+	})
+	return func(yield func(int, []Access) bool) {
+		for len(reqs) > 0 {
+			port := reqs[0].port
+			n := 1
+			for n < len(reqs) && reqs[n].port == port {
+				n++
+			}
+			if !yield(port, accessesOf(reqs[:n])) {
+				return
+			}
+			reqs = reqs[n:]
+		}
+	}
+}
+
+// accessesOf are the accesses of one port's sorted requests.
+func accessesOf(reqs []ownerRequest) []Access {
+	var out []Access
+	for i := 0; i < len(reqs); {
+		j := i + 1
+		for j < len(reqs) && reqs[j].id == reqs[i].id {
+			j++
+		}
+		srcs := make([]Source, 0, j-i)
+		for _, r := range reqs[i:j] {
+			if len(srcs) == 0 || srcs[len(srcs)-1] != r.src {
+				srcs = append(srcs, r.src)
+			}
+		}
+		out = append(out, Access{Identity: reqs[i].id, Sources: srcs})
+		i = j
+	}
+	return out
 }
 
 // merge returns the union of the sets, principals first, each kind sorted;

@@ -17,15 +17,18 @@ func Build(in Input) (Plan, []diag.Finding) {
 	amb := newAmbientBuilder(in.Settings, policies, names)
 	side := newSidecarBuilder(in.Settings, in.Env, names)
 	var policyFindings []diag.Finding
-	for _, a := range in.Packages {
+	for i, a := range in.Packages {
 		if a.Package.Mode() == schemas.ModeSidecar {
 			if f := policies.sidecarClash(a); f != nil {
 				policyFindings = append(policyFindings, *f)
-				continue
+			} else {
+				side.add(a)
 			}
-			side.add(a)
 		} else {
 			amb.add(a)
+		}
+		if in.Release {
+			in.Packages[i].Release()
 		}
 	}
 	var p Plan

@@ -861,3 +861,26 @@ func TestUsersListEachPackageOnce(t *testing.T) {
 		assert.Equal(t, sidecar, users(h.Users), h.Host)
 	}
 }
+
+// TestBuildReleasesPlannedPackages: with Release, Build lets each Package
+// go once it is planned, on the caller's slice; the Subject keeps its
+// identity and reference, and the plan is the same.
+func TestBuildReleasesPlannedPackages(t *testing.T) {
+	in := func() []schemas.Subject {
+		return []schemas.Subject{
+			pkg(t, "a", "ns-a", "ambient", `- {direction: Egress, remoteHost: x.example.com, port: 443, serviceAccount: web}`),
+			pkg(t, "b", "ns-b", "sidecar", `- {direction: Egress, remoteHost: x.example.com, port: 443}`),
+		}
+	}
+	kept, _ := plan.Build(plan.Input{Packages: in(), Settings: schemas.DefaultSettings()})
+	subjects := in()
+	refs := []*diag.Ref{subjects[0].Ref, subjects[1].Ref}
+	released, _ := plan.Build(plan.Input{Packages: subjects, Settings: schemas.DefaultSettings(), Release: true})
+	assert.Equal(t, kept, released)
+	for i, s := range subjects {
+		assert.Nil(t, s.Package, "released")
+		assert.Same(t, refs[i], s.Ref)
+	}
+	assert.Equal(t, schemas.PackageID{Name: "a", Namespace: "ns-a"}, subjects[0].ID())
+	assert.Equal(t, schemas.PackageID{Name: "b", Namespace: "ns-b"}, subjects[1].ID())
+}

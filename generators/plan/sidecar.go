@@ -65,9 +65,11 @@ type SharedHost struct {
 	VirtualServiceName string
 	ServiceEntryName   string
 
-	first  *hostRequest
-	ref    *diag.Ref
-	portNS map[PortProtocol]map[string]bool
+	// firstPath is the path of the first entry naming the host (not the
+	// request: that would hold its Package's allow entries).
+	firstPath string
+	ref       *diag.Ref
+	portNS    map[PortProtocol]map[string]bool
 }
 
 // PerPortNamespaces reports whether the ports of the host were asked for by
@@ -96,6 +98,9 @@ type SidecarPlan struct {
 type sidecarBuilder struct {
 	settings schemas.Settings
 	seen     seenPorts
+	// local are the ports of the ServiceEntries of the Package being
+	// added, cleared for each Package like access.
+	local seenPorts
 	// access indexes the accesses of the Package being added in its
 	// ServiceEntries; the keys name the Package, so add clears it for each
 	// Package instead of holding every Package's.
@@ -109,7 +114,7 @@ type sidecarBuilder struct {
 }
 
 func newSidecarBuilder(s schemas.Settings, env Environment, names *naming.Names) *sidecarBuilder {
-	b := &sidecarBuilder{settings: s, env: env, names: names, seen: seenPorts{}, access: map[accessKey]int{}, conflicts: conflictIndex{}, hosts: map[string]*SharedHost{}}
+	b := &sidecarBuilder{settings: s, env: env, names: names, seen: seenPorts{}, local: seenPorts{}, access: map[accessKey]int{}, conflicts: conflictIndex{}, hosts: map[string]*SharedHost{}}
 	switch {
 	case env.GatewayServiceFound:
 		b.plan.GatewayPorts = env.GatewayServicePorts
@@ -135,6 +140,7 @@ func (b *sidecarBuilder) add(a schemas.Subject) {
 		return
 	}
 	clear(b.access)
+	clear(b.local)
 	pkg := &SidecarPackage{ID: a.ID(), Generation: a.Package.Metadata.Generation, UID: a.Package.Metadata.UID, ref: a.Ref}
 	local := map[string]int{}
 	firstPath := map[string]string{} // host -> path of the entry that first named it
@@ -148,11 +154,11 @@ func (b *sidecarBuilder) add(a schemas.Subject) {
 	for i := range reqs {
 		r := &reqs[i]
 		if j, ok := local[r.host]; ok {
-			pkg.ServiceEntries[j].Ports = b.seen.add(pkg.ServiceEntries[j].Ports, owner, r.host, r.pp)
+			pkg.ServiceEntries[j].Ports = b.local.add(pkg.ServiceEntries[j].Ports, owner, r.host, r.pp)
 		} else {
 			local[r.host] = len(pkg.ServiceEntries)
 			firstPath[r.host] = r.path
-			pkg.ServiceEntries = append(pkg.ServiceEntries, LocalServiceEntry{Host: r.host, Ports: b.seen.add(nil, owner, r.host, r.pp)})
+			pkg.ServiceEntries = append(pkg.ServiceEntries, LocalServiceEntry{Host: r.host, Ports: b.local.add(nil, owner, r.host, r.pp)})
 		}
 		sel := selectorOf(r.entry)
 		selID, ok := selIDs[r.index]
@@ -241,7 +247,7 @@ func (b *sidecarBuilder) claim(r *naming.Registry, base, owner, key string, ref 
 func (b *sidecarBuilder) share(a schemas.Subject, r *hostRequest) {
 	h := b.hosts[r.host]
 	if h == nil {
-		h = &SharedHost{Host: r.host, first: r, ref: a.Ref}
+		h = &SharedHost{Host: r.host, firstPath: r.path, ref: a.Ref}
 		b.hosts[r.host] = h
 		b.plan.Hosts = append(b.plan.Hosts, h)
 	}
@@ -306,7 +312,7 @@ func (b *sidecarBuilder) finish() (SidecarPlan, []diag.Finding) {
 	vs := namesOf(b.names, ns, kinds.VirtualService)
 	se := namesOf(b.names, ns, kinds.ServiceEntry)
 	for _, h := range b.plan.Hosts {
-		path := h.first.path + ".remoteHost"
+		path := h.firstPath + ".remoteHost"
 		owner := "gateway host " + h.Host
 		h.GatewayName = b.claim(gw, naming.Sanitize("gateway-"+h.Host), owner, h.Host, h.ref, path)
 		h.VirtualServiceName = b.claim(vs, naming.Sanitize("egress-vs-"+h.Host), owner, h.Host, h.ref, path)

@@ -29,6 +29,12 @@ type Input struct {
 	// Packages are the admitted Packages (validate passed them), in input
 	// order.
 	Packages []schemas.Subject
+	// Release lets Build release each Package once it is planned
+	// (Subject.Release, on the caller's slice): the caller holds no other
+	// reference to the decoded Packages, and decodes them again when it
+	// needs them (fn does, from its input, when a budget rejects
+	// Packages and the rest is planned again).
+	Release  bool
 	Settings schemas.Settings
 	Env      Environment
 }

@@ -77,15 +77,14 @@ type HostDestination struct {
 // hostPolicyObjects are the DestinationRules (TLS origination) and
 // VirtualServices (request headers) of hosts with a host policy, in the
 // ambient namespace beside the host's ServiceEntry.
-func hostPolicyObjects(p plan.AmbientPlan, s schemas.Settings) []Lazy {
-	var out []Lazy
-	for i, h := range p.Hosts {
-		rec := Record{Role: RoleHostPolicy, host: int32(i)}
+func (r *renderer) hostPolicyObjects(out []Lazy) []Lazy {
+	s := &r.s
+	for i, h := range r.p.Ambient.Hosts {
 		if h.Origination != nil {
-			out = append(out, lazy(kinds.DestinationRule, s.AmbientNamespace, h.DestinationRuleName, func() Object { return originationRule(h, rec, s) }))
+			out = append(out, r.lazy(&kinds.DestinationRule, s.AmbientNamespace, h.DestinationRuleName, RoleHostPolicy, i, 0))
 		}
 		if h.Headers != nil {
-			out = append(out, lazy(kinds.VirtualService, s.AmbientNamespace, h.VirtualServiceName, func() Object { return headerRoute(h, rec, s) }))
+			out = append(out, r.lazy(&kinds.VirtualService, s.AmbientNamespace, h.VirtualServiceName, RoleHostPolicy, i, 0))
 		}
 	}
 	return out

@@ -57,7 +57,7 @@ func egressNamespaces(objs []Lazy, s schemas.Settings) []string {
 	var out []string
 	for _, o := range objs {
 		ns := o.Namespace
-		if o.Kind != kinds.Namespace && (ns == s.AmbientNamespace || ns == s.GatewayNamespace) && !slices.Contains(out, ns) {
+		if o.Kind != &kinds.Namespace && (ns == s.AmbientNamespace || ns == s.GatewayNamespace) && !slices.Contains(out, ns) {
 			out = append(out, ns)
 		}
 	}

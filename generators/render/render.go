@@ -50,45 +50,90 @@ func Render(p plan.Plan, s schemas.Settings, opt Options) []Object {
 // Build renders it from the plan. A run can so check names, sizes and
 // overlaps and then write the objects one at a time, in their final order,
 // without ever holding all of them (docs/performance.md).
+//
+// A Lazy is small (64 bytes, no closure): which object it is (its role and
+// its indices in the plan, as in its Record) and one renderer shared by
+// every Lazy of a run. A fleet of 50,000 Packages has about 75,000 of them.
 type Lazy struct {
-	Kind      kinds.Kind
+	// Kind points at the kind's entry in package kinds.
+	Kind      *kinds.Kind
 	Namespace string // "" for a Namespace
 	Name      string
-	build     func() Object
-	finish    *finish
+	role      Role
+	// host or Package index in the plan, and item in the Package (as
+	// Record's host, pkg and item).
+	index, item int32
+	r           *renderer
 }
 
-// finish is what Build does to every object after its builder: the istio
-// profile, the managed-by label, the path annotation.
-type finish struct {
-	settings schemas.Settings
-	opt      Options
-}
-
-func lazy(k kinds.Kind, namespace, name string, build func() Object) Lazy {
-	return Lazy{Kind: k, Namespace: namespace, Name: name, build: build}
+// renderer is what Build renders from: the plan, the settings and the
+// options (or, for Built, the object itself).
+type renderer struct {
+	p     plan.Plan
+	s     schemas.Settings
+	opt   Options
+	built *Object
 }
 
 // Build renders the object: a new Object on each call, shared with nothing
 // the caller could change but the plan's lists (read-only). Its apiVersion,
 // kind, namespace and name are the Lazy's.
 func (l *Lazy) Build() Object {
-	o := l.build()
-	if l.finish == nil {
-		return o // Built
+	r := l.r
+	if r.built != nil {
+		return *r.built // Built
 	}
-	s := l.finish.settings
+	s := r.s
+	o := l.build(r)
 	if s.Istio() {
 		istioObject(&o, s)
 	}
 	o.Metadata.Labels[ManagedByLabel] = ManagedByValue
-	if l.finish.opt.Paths {
+	if r.opt.Paths {
 		if o.Metadata.Annotations == nil {
 			o.Metadata.Annotations = map[string]string{}
 		}
 		o.Metadata.Annotations[PathAnnotation] = FilePath(s.PathPrefix, &o)
 	}
 	return o
+}
+
+// build renders the object from the plan, before the profile, the
+// managed-by label and the path annotation.
+func (l *Lazy) build(r *renderer) Object {
+	s := r.s
+	switch l.role {
+	case RoleAmbientHost:
+		h, rec := r.p.Ambient.Hosts[l.index], Record{Role: RoleAmbientHost, host: l.index}
+		if l.Kind == &kinds.ServiceEntry {
+			return ambientServiceEntry(h, rec, s)
+		}
+		return ambientPolicy(h, rec, s)
+	case RoleHostPolicy:
+		h, rec := r.p.Ambient.Hosts[l.index], Record{Role: RoleHostPolicy, host: l.index}
+		if l.Kind == &kinds.DestinationRule {
+			return originationRule(h, rec, s)
+		}
+		return headerRoute(h, rec, s)
+	case RoleWaypoint:
+		return waypoint(r.p.Ambient, s)
+	case RoleGatewayHost:
+		h, rec := r.p.Sidecar.Hosts[l.index], Record{Role: RoleGatewayHost, host: l.index}
+		switch l.Kind {
+		case &kinds.IstioGateway:
+			return sharedGateway(h, rec, s)
+		case &kinds.VirtualService:
+			return sharedVirtualService(h, rec, s)
+		}
+		return sharedServiceEntry(h, rec, s)
+	case RolePackageServiceEntry:
+		return packageServiceEntry(r.p.Sidecar.Packages[l.index], l.index, l.item)
+	case RolePackageSidecar:
+		return packageSidecar(r.p.Sidecar.Packages[l.index], l.index, l.item, s)
+	case RoleNamespace:
+		return namespace(l.Name, s)
+	}
+	panic(fmt.Sprintf("render: a Lazy of role %d", l.role)) // every role Objects makes is above
 }
 
 // Built is a Lazy for an object built elsewhere (a test's): Build returns
@@ -98,24 +143,33 @@ func Built(o Object) Lazy {
 	if !ok {
 		k = kinds.Kind{Kind: o.Kind}
 	}
-	return Lazy{Kind: k, Namespace: o.Metadata.Namespace, Name: o.Metadata.Name, build: func() Object { return o }}
+	return Lazy{Kind: &k, Namespace: o.Metadata.Namespace, Name: o.Metadata.Name, r: &renderer{built: &o}}
 }
 
 // Objects returns every object the plan asks for, not yet built, sorted by
 // namespace, kind and name (then apiVersion: the key is unique, so the
 // order is total), the order they are written in.
 func Objects(p plan.Plan, s schemas.Settings, opt Options) []Lazy {
-	var out []Lazy
-	out = append(out, ambient(p.Ambient, s)...)
-	out = append(out, sidecar(p.Sidecar, s)...)
-	if s.Istio() && s.Namespaces {
-		for _, ns := range egressNamespaces(out, s) {
-			out = append(out, lazy(kinds.Namespace, "", ns, func() Object { return namespace(ns, s) }))
+	r := &renderer{p: p, s: s, opt: opt}
+	n := 2*len(p.Ambient.Hosts) + 1 + 3*len(p.Sidecar.Hosts) + 2
+	for _, h := range p.Ambient.Hosts {
+		if h.Origination != nil {
+			n++
+		}
+		if h.Headers != nil {
+			n++
 		}
 	}
-	f := &finish{settings: s, opt: opt}
-	for i := range out {
-		out[i].finish = f
+	for _, pkg := range p.Sidecar.Packages {
+		n += len(pkg.ServiceEntries) + len(pkg.Sidecars)
+	}
+	out := make([]Lazy, 0, n)
+	out = r.ambient(out)
+	out = r.sidecar(out)
+	if s.Istio() && s.Namespaces {
+		for _, ns := range egressNamespaces(out, s) {
+			out = append(out, r.lazy(&kinds.Namespace, "", ns, RoleNamespace, 0, 0))
+		}
 	}
 	slices.SortFunc(out, func(a, b Lazy) int {
 		if c := cmp.Or(
@@ -196,17 +250,20 @@ func portOf(pp plan.PortProtocol) Port {
 	return Port{Name: strings.ToLower(pp.Protocol) + "-" + strconv.Itoa(pp.Port), Number: pp.Port, Protocol: pp.Protocol, TargetPort: pp.TargetPort}
 }
 
-func ambient(p plan.AmbientPlan, s schemas.Settings) []Lazy {
-	var out []Lazy
+func (r *renderer) lazy(k *kinds.Kind, namespace, name string, role Role, index, item int) Lazy {
+	return Lazy{Kind: k, Namespace: namespace, Name: name, role: role, index: int32(index), item: int32(item), r: r}
+}
+
+func (r *renderer) ambient(out []Lazy) []Lazy {
+	p, s := &r.p.Ambient, &r.s
 	for i, h := range p.Hosts {
-		rec := Record{Role: RoleAmbientHost, host: int32(i)}
 		out = append(out,
-			lazy(kinds.ServiceEntry, s.AmbientNamespace, h.ServiceEntryName, func() Object { return ambientServiceEntry(h, rec, s) }),
-			lazy(kinds.AuthorizationPolicy, s.AmbientNamespace, h.PolicyName, func() Object { return ambientPolicy(h, rec, s) }))
+			r.lazy(&kinds.ServiceEntry, s.AmbientNamespace, h.ServiceEntryName, RoleAmbientHost, i, 0),
+			r.lazy(&kinds.AuthorizationPolicy, s.AmbientNamespace, h.PolicyName, RoleAmbientHost, i, 0))
 	}
-	out = append(out, hostPolicyObjects(p, s)...)
+	out = r.hostPolicyObjects(out)
 	if len(p.Hosts) > 0 && s.WaypointEnabled {
-		out = append(out, lazy(kinds.WaypointGateway, s.AmbientNamespace, s.WaypointName, func() Object { return waypoint(p, s) }))
+		out = append(out, r.lazy(&kinds.WaypointGateway, s.AmbientNamespace, s.WaypointName, RoleWaypoint, 0, 0))
 	}
 	return out
 }
@@ -282,17 +339,21 @@ func waypoint(p plan.AmbientPlan, s schemas.Settings) Object {
 	}
 }
 
-func sidecar(p plan.SidecarPlan, s schemas.Settings) []Lazy {
-	var out []Lazy
+func (r *renderer) sidecar(out []Lazy) []Lazy {
+	p, s := &r.p.Sidecar, &r.s
 	for i, pkg := range p.Packages {
-		out = packageObjects(out, pkg, int32(i), s)
+		for j, se := range pkg.ServiceEntries {
+			out = append(out, r.lazy(&kinds.ServiceEntry, pkg.ID.Namespace, se.Name, RolePackageServiceEntry, i, j))
+		}
+		for j, sc := range pkg.Sidecars {
+			out = append(out, r.lazy(&kinds.Sidecar, pkg.ID.Namespace, sc.Name, RolePackageSidecar, i, j))
+		}
 	}
 	for i, h := range p.Hosts {
-		rec := Record{Role: RoleGatewayHost, host: int32(i)}
 		out = append(out,
-			lazy(kinds.IstioGateway, s.GatewayNamespace, h.GatewayName, func() Object { return sharedGateway(h, rec, s) }),
-			lazy(kinds.VirtualService, s.GatewayNamespace, h.VirtualServiceName, func() Object { return sharedVirtualService(h, rec, s) }),
-			lazy(kinds.ServiceEntry, s.GatewayNamespace, h.ServiceEntryName, func() Object { return sharedServiceEntry(h, rec, s) }),
+			r.lazy(&kinds.IstioGateway, s.GatewayNamespace, h.GatewayName, RoleGatewayHost, i, 0),
+			r.lazy(&kinds.VirtualService, s.GatewayNamespace, h.VirtualServiceName, RoleGatewayHost, i, 0),
+			r.lazy(&kinds.ServiceEntry, s.GatewayNamespace, h.ServiceEntryName, RoleGatewayHost, i, 0),
 		)
 	}
 	return out
@@ -377,39 +438,40 @@ func vsExportTo(users []schemas.PackageID, gatewayNamespace string) []string {
 	return append([]string{"."}, nss...)
 }
 
-// packageObjects appends a sidecar Package's own objects to out.
-func packageObjects(out []Lazy, pkg *plan.SidecarPackage, index int32, s schemas.Settings) []Lazy {
-	meta := func(name string) Meta {
-		m := Meta{Name: name, Namespace: pkg.ID.Namespace, Labels: map[string]string{
-			packageLabel: pkg.ID.Name, generationLabel: strconv.FormatInt(pkg.Generation, 10),
-		}}
-		if pkg.UID != "" {
-			m.OwnerReferences = []OwnerReference{{APIVersion: schemas.PackageAPIVersion, Kind: schemas.PackageKind, Name: pkg.ID.Name, UID: pkg.UID}}
-		}
-		return m
+// packageMeta is the metadata of a sidecar Package's own object.
+func packageMeta(pkg *plan.SidecarPackage, name string) Meta {
+	m := Meta{Name: name, Namespace: pkg.ID.Namespace, Labels: map[string]string{
+		packageLabel: pkg.ID.Name, generationLabel: strconv.FormatInt(pkg.Generation, 10),
+	}}
+	if pkg.UID != "" {
+		m.OwnerReferences = []OwnerReference{{APIVersion: schemas.PackageAPIVersion, Kind: schemas.PackageKind, Name: pkg.ID.Name, UID: pkg.UID}}
 	}
-	for i, se := range pkg.ServiceEntries {
-		out = append(out, lazy(kinds.ServiceEntry, pkg.ID.Namespace, se.Name, func() Object {
-			return Object{APIVersion: kinds.ServiceEntry.APIVersion(), Kind: kinds.ServiceEntry.Kind, Metadata: meta(se.Name), Spec: seSpec(se.Host, se.Ports),
-				Record: Record{Role: RolePackageServiceEntry, pkg: index, item: int32(i)}}
-		}))
+	return m
+}
+
+// packageServiceEntry is the ServiceEntry at item of the sidecar Package
+// at index in the plan.
+func packageServiceEntry(pkg *plan.SidecarPackage, index, item int32) Object {
+	se := &pkg.ServiceEntries[item]
+	return Object{APIVersion: kinds.ServiceEntry.APIVersion(), Kind: kinds.ServiceEntry.Kind, Metadata: packageMeta(pkg, se.Name), Spec: seSpec(se.Host, se.Ports),
+		Record: Record{Role: RolePackageServiceEntry, pkg: index, item: item}}
+}
+
+// packageSidecar is the Sidecar at item of the sidecar Package at index in
+// the plan.
+func packageSidecar(pkg *plan.SidecarPackage, index, item int32, s schemas.Settings) Object {
+	sc := pkg.Sidecars[item]
+	spec := SidecarSpec{OutboundTrafficPolicy: OutboundTrafficPolicy{Mode: "REGISTRY_ONLY"}}
+	if sc.Selector != nil {
+		spec.WorkloadSelector = &WorkloadSelector{Labels: sc.Selector.Map()}
 	}
-	for i, sc := range pkg.Sidecars {
-		out = append(out, lazy(kinds.Sidecar, pkg.ID.Namespace, sc.Name, func() Object {
-			spec := SidecarSpec{OutboundTrafficPolicy: OutboundTrafficPolicy{Mode: "REGISTRY_ONLY"}}
-			if sc.Selector != nil {
-				spec.WorkloadSelector = &WorkloadSelector{Labels: sc.Selector.Map()}
-			}
-			shaped := shapedSidecar
-			if s.SidecarScope == schemas.SidecarScopeWorkload {
-				spec.Egress = egress(pkg, sc, s)
-				shaped = shapedWorkloadSidecar
-			}
-			return Object{APIVersion: kinds.Sidecar.APIVersion(), Kind: kinds.Sidecar.Kind, Metadata: meta(sc.Name), Spec: spec,
-				Record: Record{Role: RolePackageSidecar, pkg: index, item: int32(i), Shaped: shaped}}
-		}))
+	shaped := shapedSidecar
+	if s.SidecarScope == schemas.SidecarScopeWorkload {
+		spec.Egress = egress(pkg, sc, s)
+		shaped = shapedWorkloadSidecar
 	}
-	return out
+	return Object{APIVersion: kinds.Sidecar.APIVersion(), Kind: kinds.Sidecar.Kind, Metadata: packageMeta(pkg, sc.Name), Spec: spec,
+		Record: Record{Role: RolePackageSidecar, pkg: index, item: item, Shaped: shaped}}
 }
 
 // egress is what the pods of one Sidecar import in workload scope: for
