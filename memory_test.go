@@ -24,5 +24,5 @@ func TestBoundedStdinSetsTheMemoryLimitAtEOF(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, data, 700)
 	require.Equal(t, memoryLimit(1000), debug.SetMemoryLimit(-1))
-	require.Equal(t, int64(40<<20+8*1000), memoryLimit(1000))
+	require.Equal(t, int64(64<<20+12*1000), memoryLimit(1000))
 }

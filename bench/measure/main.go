@@ -51,6 +51,7 @@ import (
 	"time"
 
 	"github.com/uds-egress-fn/uds-egress-fn/internal/fleetgen"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/gctrace"
 )
 
 // Targets of the issue.
@@ -139,6 +140,10 @@ type Runs struct {
 	MedianWallS float64   `json:"median_wall_s"`
 	MedianCPUS  float64   `json:"median_cpu_s"`
 	MedianRSS   float64   `json:"median_rss_mib"`
+	// Held is, for each run of the function, how many collections the
+	// soft memory limit held below GOGC's goal (internal/gctrace): 0
+	// when it never took effect. Absent for the other binaries.
+	Held []int `json:"memory_limit_held,omitempty"`
 }
 
 // GoBench is one Go benchmark, medians over -count runs.
@@ -235,7 +240,11 @@ func main() {
 				if b.bin == "" {
 					continue
 				}
-				m, merr := measure(b.bin, path)
+				measureRun := measure
+				if b.bin == fnBin {
+					measureRun = func(bin, in string, _ ...string) (measurement, error) { return measureTraced(bin, in) }
+				}
+				m, merr := measureRun(b.bin, path)
 				check(merr)
 				b.runs.add(m)
 			}
@@ -291,6 +300,8 @@ func main() {
 type measurement struct {
 	wall, cpu, rssMiB float64
 	out               int64
+	// held: collections the memory limit held down (-1: not traced)
+	held int
 }
 
 func (r *Runs) add(m measurement) {
@@ -298,13 +309,43 @@ func (r *Runs) add(m measurement) {
 	r.CPUS = append(r.CPUS, m.cpu)
 	r.RSSMiB = append(r.RSSMiB, m.rssMiB)
 	r.OutputBytes = m.out
+	if m.held >= 0 {
+		r.Held = append(r.Held, m.held)
+	}
+}
+
+// heldRuns counts the runs in which the memory limit held the heap down.
+func (r *Runs) heldRuns() int {
+	n := 0
+	for _, h := range r.Held {
+		if h > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // measure runs bin with args and input on stdin (none when input is "");
 // output is counted and dropped.
 func measure(bin, input string, args ...string) (measurement, error) {
+	return run(bin, input, false, args...)
+}
+
+// measureTraced is measure with the collector's trace on
+// (GODEBUG=gctrace=1, one line on stderr per collection, a negligible
+// cost): the measurement says how many collections the soft memory limit
+// held down. For the function only.
+func measureTraced(bin, input string) (measurement, error) {
+	return run(bin, input, true)
+}
+
+func run(bin, input string, traced bool, args ...string) (measurement, error) {
 	var stdout, stderr counter
+	var trace bytes.Buffer
 	cmd := exec.Command(bin, args...)
+	if traced {
+		cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1")
+	}
 	if input != "" {
 		in, err := os.Open(input)
 		if err != nil {
@@ -314,6 +355,9 @@ func measure(bin, input string, args ...string) (measurement, error) {
 		cmd.Stdin = in
 	}
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if traced {
+		cmd.Stderr = io.MultiWriter(&stderr, &trace)
+	}
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
@@ -322,11 +366,20 @@ func measure(bin, input string, args ...string) (measurement, error) {
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	held := -1
+	if traced {
+		cycles := gctrace.Parse(trace.Bytes())
+		if len(cycles) == 0 {
+			return measurement{}, fmt.Errorf("%s < %s: no collection trace on stderr (GODEBUG=gctrace=1)", bin, input)
+		}
+		held = len(gctrace.Held(cycles))
+	}
 	return measurement{
 		wall:   wall.Seconds(),
 		cpu:    cpu.Seconds(),
 		rssMiB: float64(ru.Maxrss) / 1024, // KiB on Linux
 		out:    stdout.n,
+		held:   held,
 	}, nil
 }
 
@@ -373,8 +426,25 @@ func writeFleet(path string, n int, seed int64) error {
 		f.Close()
 		return err
 	}
+	if n > waypointPackages {
+		// One waypoint Gateway lists every ambient Package in an
+		// annotation: past about 25,000 of them it is over 1 MiB and the
+		// function refuses the run (object-too-large). A fleet that large
+		// deploys its waypoint elsewhere, as the error says.
+		if _, err := io.WriteString(w, "functionConfig: {apiVersion: fn.uds-egress.dev/v1alpha1, kind: EgressConfig, metadata: {name: bench}, spec: {waypointEnabled: false}}\n"); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
 	return f.Close()
 }
+
+// waypointPackages: fleets of more Packages set waypointEnabled: false.
+const waypointPackages = 20000
 
 // benchLine matches `go test -bench` output with cpu-ns/op (internal/benchcpu).
 var benchLine = regexp.MustCompile(`^Benchmark(\w+)/packages=(\d+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op\s+([\d.]+) cpu-ns/op\s+([\d.]+) B/op\s+([\d.]+) allocs/op`)
@@ -512,6 +582,12 @@ func targets(res Results) []TargetRow {
 			out = append(out, TargetRow{What: row.Shape + ": wall s", Value: row.Function.MedianWallS, Target: target100Wall})
 		}
 		out = append(out, TargetRow{What: row.Shape + ": peak RSS / (64 MiB + 8 x input)", Value: row.Function.MedianRSS / rssBoundMiB(row.InputBytes), Target: 1})
+	}
+	for _, row := range res.E2E {
+		out = append(out, TargetRow{What: fmt.Sprintf("runs the memory limit took effect in, %s Packages", short(row.Packages)), Value: float64(row.Function.heldRuns()), Target: 0})
+	}
+	for _, row := range res.Shapes {
+		out = append(out, TargetRow{What: row.Shape + ": runs the memory limit took effect in", Value: float64(row.Function.heldRuns()), Target: 0})
 	}
 	for _, g := range res.Growth {
 		if g.Name == "plan+render" {
@@ -775,7 +851,11 @@ func measureShape(sh shape, work string, reps int, seed int64, fnBin, relBin, no
 			if b.bin == "" {
 				continue
 			}
-			m, err := measure(b.bin, b.in)
+			measureRun := measure
+			if b.bin == fnBin {
+				measureRun = func(bin, in string, _ ...string) (measurement, error) { return measureTraced(bin, in) }
+			}
+			m, err := measureRun(b.bin, b.in)
 			check(err)
 			b.runs.add(m)
 		}

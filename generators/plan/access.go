@@ -120,7 +120,13 @@ func ownersByPort(reqs []ownerRequest) iter.Seq2[int, []Access] {
 
 // accessesOf are the accesses of one port's sorted requests.
 func accessesOf(reqs []ownerRequest) []Access {
-	var out []Access
+	n := 0
+	for i := range reqs {
+		if i == 0 || reqs[i].id != reqs[i-1].id {
+			n++
+		}
+	}
+	out := make([]Access, 0, n) // a plan holds tens of thousands: no spare capacity
 	for i := 0; i < len(reqs); {
 		j := i + 1
 		for j < len(reqs) && reqs[j].id == reqs[i].id {

@@ -282,12 +282,14 @@ func (b *ambientBuilder) finish() (AmbientPlan, []diag.Finding) {
 			h.Rules = append(h.Rules, PortRule{Port: port, own: own, participants: participantsOn(port)})
 		}
 		h.owners = nil // in the rules now
+		h.Users.compact()
 		h.ServiceEntryName = b.claim(seNames, "ambient-se-", h)
 		h.PolicyName = b.claim(apNames, "ambient-ap-", h)
 		if pol := b.policies[h.Host]; pol != nil {
 			b.applyPolicy(h, pol)
 		}
 	}
+	b.plan.Users.compact()
 	b.findings = append(b.findings, b.policies.unused(b.hosts)...)
 	return b.plan, b.findings
 }

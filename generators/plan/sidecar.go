@@ -185,7 +185,27 @@ func (b *sidecarBuilder) add(a schemas.Subject) {
 		se := &pkg.ServiceEntries[i]
 		se.Name = b.claim(seNames, localServiceEntryBase(pkg.ID.Name, se), owner+"host "+se.Host, se.Host, a.Ref, firstPath[se.Host]+".remoteHost")
 	}
+	pkg.compact()
 	b.plan.Packages = append(b.plan.Packages, pkg)
+}
+
+// compact drops the spare capacity appending left in the Package's lists:
+// a plan holds tens of thousands of them.
+func (pkg *SidecarPackage) compact() {
+	pkg.ServiceEntries = exact(pkg.ServiceEntries)
+	pkg.Sidecars = exact(pkg.Sidecars)
+	for i := range pkg.ServiceEntries {
+		se := &pkg.ServiceEntries[i]
+		se.Ports, se.Access = exact(se.Ports), exact(se.Access)
+	}
+}
+
+// exact is s in an array of its length.
+func exact[S ~[]E, E any](s S) S {
+	if cap(s) == len(s) {
+		return s
+	}
+	return append(S(nil), s...)
 }
 
 // accessKey identifies one access of a package-local ServiceEntry.
@@ -322,6 +342,7 @@ func (b *sidecarBuilder) finish() (SidecarPlan, []diag.Finding) {
 			h.Namespaces[i] = slices.Sorted(maps.Keys(h.portNS[pp]))
 		}
 		h.portNS = nil
+		h.Users.compact()
 	}
 	if b.settings.SidecarScope == schemas.SidecarScopeWorkload {
 		for _, pkg := range b.plan.Packages {

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"slices"
+
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
@@ -65,6 +67,13 @@ func (u *Users) Add(id schemas.PackageID) {
 		return
 	}
 	u.order = append(u.order, id)
+}
+
+// compact drops the spare capacity of the list once every Package is in.
+func (u *Users) compact() {
+	if cap(u.order) > len(u.order) {
+		u.order = slices.Clone(u.order)
+	}
 }
 
 // List returns the Packages in first-seen order.
