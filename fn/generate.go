@@ -80,7 +80,7 @@ func planAndRender(in GenerateInput) (plan.Plan, []render.Lazy, []diag.Finding, 
 	for {
 		p, planFindings := plan.Build(plan.Input{Packages: admitted, Settings: in.Settings, Env: in.Env, Release: release})
 		objs := render.Objects(p, in.Settings, in.Options)
-		tooLarge, runLevel := oversized(objs, admitted, p, in.Settings, in.OutputBudget)
+		tooLarge, runLevel := oversized(objs, admitted, p, in.OutputBudget)
 		if len(tooLarge) == 0 {
 			return p, objs, append(append(findings, planFindings...), runLevel...), nil
 		}

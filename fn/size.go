@@ -12,7 +12,6 @@ import (
 	"github.com/uds-egress-fn/uds-egress-fn/generators/plan"
 	"github.com/uds-egress-fn/uds-egress-fn/generators/render"
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
-	"github.com/uds-egress-fn/uds-egress-fn/internal/naming"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
@@ -109,24 +108,21 @@ func newAttribution(parts []part) attribution {
 	return a
 }
 
-// sizer attributes generated objects to the admitted Packages.
+// sizer attributes generated objects to the admitted Packages, through
+// each object's record (render.Record): the plan says which Packages an
+// object is for, in both profiles.
 type sizer struct {
-	admitted []schemas.Subject
-	index    map[schemas.PackageID]int
-	// hosts are the ambient hosts by the namespace/name of their
-	// ServiceEntry and AuthorizationPolicy.
-	serviceEntries, policies map[string]*plan.AmbientHost
+	plan  plan.Plan
+	index map[schemas.PackageID]int
+	// inNamespace is the admitted Package of each namespace (one each).
+	inNamespace map[string]int
 }
 
-func newSizer(admitted []schemas.Subject, p plan.Plan, s schemas.Settings) *sizer {
-	z := &sizer{admitted: admitted, index: make(map[schemas.PackageID]int, len(admitted)),
-		serviceEntries: map[string]*plan.AmbientHost{}, policies: map[string]*plan.AmbientHost{}}
+func newSizer(admitted []schemas.Subject, p plan.Plan) *sizer {
+	z := &sizer{plan: p, index: make(map[schemas.PackageID]int, len(admitted)), inNamespace: make(map[string]int, len(admitted))}
 	for j, a := range admitted {
 		z.index[a.ID()] = j
-	}
-	for _, h := range p.Ambient.Hosts {
-		z.serviceEntries[s.AmbientNamespace+"/"+h.ServiceEntryName] = h
-		z.policies[s.AmbientNamespace+"/"+h.PolicyName] = h
+		z.inNamespace[a.ID().Namespace] = j
 	}
 	return z
 }
@@ -134,40 +130,55 @@ func newSizer(admitted []schemas.Subject, p plan.Plan, s schemas.Settings) *size
 // attribute splits an object into the parts each contributor asked for.
 // An ambient host's AuthorizationPolicy is its identities per port (each
 // asked for by the entries that name it, Anywhere participants included);
-// its ServiceEntry is its ports. Any other object is one part that all its
-// contributors (users, or the Package it belongs to) asked for together.
+// its ServiceEntry is its ports. A gateway host's objects (sidecar mode)
+// are their ports, an equal share each, asked for by the Packages of the
+// namespaces that asked for the port. Any other object is one part that
+// all the Packages it is generated for (Record.Users) asked for together.
 func (z *sizer) attribute(o *render.Object, size int) attribution {
-	key := o.Metadata.Namespace + "/" + o.Metadata.Name
 	var parts []part
-	switch {
-	case kinds.AuthorizationPolicy.Is(o.APIVersion, o.Kind) && z.policies[key] != nil:
-		for _, r := range z.policies[key].Rules {
-			// the rule itself: its port, asked for by the entries naming
-			// the host (participants join the ports that exist)
-			var srcs []plan.Source
-			for _, a := range r.Access() {
-				srcs = append(srcs, a.Sources...)
+	if h := o.Record.SharedHost(z.plan); h != nil && len(h.Ports) > 0 {
+		for i := range h.Ports {
+			var by []int
+			for _, ns := range h.Namespaces[i] {
+				if j, ok := z.inNamespace[ns]; ok {
+					by = append(by, j)
+				}
 			}
-			if by := z.sources(srcs, false); len(by) > 0 {
-				parts = append(parts, part{bytes: 96, by: by})
-			}
-			for _, a := range r.Access() {
-				parts = append(parts, part{bytes: len(a.Identity.Listed()) + 3, by: z.sources(a.Sources, true)})
-			}
+			parts = append(parts, part{bytes: size / len(h.Ports), by: by})
 		}
-	case kinds.ServiceEntry.Is(o.APIVersion, o.Kind) && z.serviceEntries[key] != nil:
-		for _, r := range z.serviceEntries[key].Rules {
+	}
+	if h := o.Record.AmbientHost(z.plan); h != nil && o.Record.Role == render.RoleAmbientHost {
+		policy := kinds.AuthorizationPolicy.Is(o.APIVersion, o.Kind)
+		for _, r := range h.Rules {
+			// the rule (the policy's) or the port (the ServiceEntry's),
+			// asked for by the entries naming the host (participants join
+			// the ports that exist)
 			var srcs []plan.Source
 			for _, a := range r.Access() {
 				srcs = append(srcs, a.Sources...)
 			}
+			bytes := 48 + 2*len(strconv.Itoa(r.Port))
+			if policy {
+				bytes = 96
+			}
 			if by := z.sources(srcs, false); len(by) > 0 {
-				parts = append(parts, part{bytes: 48 + 2*len(strconv.Itoa(r.Port)), by: by})
+				parts = append(parts, part{bytes: bytes, by: by})
+			}
+			if policy {
+				for _, a := range r.Access() {
+					parts = append(parts, part{bytes: len(a.Identity.Listed()) + 3, by: z.sources(a.Sources, true)})
+				}
 			}
 		}
 	}
 	if len(parts) == 0 {
-		parts = []part{{bytes: size, by: z.contributors(o)}}
+		var by []int
+		for _, id := range o.Record.Users(z.plan) {
+			if j, ok := z.index[id]; ok {
+				by = append(by, j)
+			}
+		}
+		parts = []part{{bytes: size, by: by}}
 	}
 	return newAttribution(parts)
 }
@@ -187,23 +198,6 @@ func (z *sizer) sources(srcs []plan.Source, anywhere bool) []int {
 	return out
 }
 
-// contributors are the admitted Packages an object is generated for: the
-// users named in its annotations (shared objects), or the Package of its
-// uds/package label in its namespace (package-local objects).
-func (z *sizer) contributors(o *render.Object) []int {
-	var out []int
-	for j, s := range z.admitted {
-		id := s.ID()
-		key, _ := naming.AnnotationKey(id.Name, id.Namespace)
-		_, user := o.Metadata.Annotations[key]
-		local := o.Metadata.Labels["uds/package"] == id.Name && o.Metadata.Namespace == id.Namespace
-		if user || local {
-			out = append(out, j)
-		}
-	}
-	return out
-}
-
 // oversized returns, for the admitted Packages to reject so that every
 // object fits in MaxObjectBytes and the output in budget (0: none), the
 // finding that rejects each. For an object over the limit the fewest
@@ -213,8 +207,8 @@ func (z *sizer) contributors(o *render.Object) []int {
 // it grows only with the number of ambient Packages (one user annotation
 // each), which no Package is to blame for, so it fails the run as a whole
 // instead (run).
-func oversized(objs []render.Lazy, admitted []schemas.Subject, p plan.Plan, s schemas.Settings, budget int) (rejected map[int]diag.Finding, run []diag.Finding) {
-	z := newSizer(admitted, p, s)
+func oversized(objs []render.Lazy, admitted []schemas.Subject, p plan.Plan, budget int) (rejected map[int]diag.Finding, run []diag.Finding) {
+	z := newSizer(admitted, p)
 	out := map[int]diag.Finding{}
 	total := 0
 	// Each object is built, measured and dropped: only its size is kept.

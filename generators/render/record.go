@@ -4,6 +4,7 @@ import (
 	"iter"
 
 	"github.com/uds-egress-fn/uds-egress-fn/generators/plan"
+	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
 // Record is what Render keeps about an object and never writes: why the
@@ -122,6 +123,27 @@ func (r Record) SharedHost(p plan.Plan) *plan.SharedHost {
 		return nil
 	}
 	return p.Sidecar.Hosts[r.host]
+}
+
+// Users are the Packages the object is generated for, from p: the users of
+// its host (an ambient host's objects, a gateway host's), every ambient
+// Package with a host (the waypoint), or its own Package (a sidecar
+// Package's objects); none for a Namespace. They are the Packages the uds
+// profile names in the object's uds.dev/user-* annotations or its
+// uds/package label, and they are the same under profile istio, which
+// writes neither.
+func (r Record) Users(p plan.Plan) []schemas.PackageID {
+	switch r.Role {
+	case RoleAmbientHost, RoleHostPolicy:
+		return r.AmbientHost(p).Users.List()
+	case RoleGatewayHost:
+		return r.SharedHost(p).Users.List()
+	case RoleWaypoint:
+		return p.Ambient.Users.List()
+	case RolePackageServiceEntry, RolePackageSidecar:
+		return []schemas.PackageID{r.Package(p).ID}
+	}
+	return nil
 }
 
 // Package is the sidecar Package of a package-local object's record in p,
