@@ -73,36 +73,27 @@ func reachOf(sel schemas.Labels, scope string) Reach {
 	return ReachNamespace
 }
 
-// accessSet collects the identities allowed to one port.
-type accessSet map[Identity]*Access
-
-func (s accessSet) add(id Identity, src Source, anywhere bool) {
-	a := s[id]
-	if a == nil {
-		a = &Access{Identity: id}
-		s[id] = a
-	}
-	a.Anywhere = a.Anywhere || anywhere
-	if !slices.Contains(a.Sources, src) {
-		a.Sources = append(a.Sources, src)
-	}
-}
-
-// ownerRequest is one identity asking for one port of an ambient host.
-type ownerRequest struct {
+// request is one identity asking for one port of an ambient host: an
+// entry naming the host, or an Anywhere participant (src.Anywhere).
+type request struct {
 	port int
 	id   Identity
 	src  Source
 }
 
-// ownersByPort sorts the requests and yields, port by port in ascending
-// order, the accesses they give: what merge gives for the same requests
-// (identities principals first, each kind sorted; each identity's sources
-// sorted, each once).
-func ownersByPort(reqs []ownerRequest) iter.Seq2[int, []Access] {
-	slices.SortFunc(reqs, func(a, b ownerRequest) int {
+// sortRequests orders requests by port, identity (principals first) and
+// source, the order accessesOf reads them in.
+func sortRequests(reqs []request) []request {
+	slices.SortFunc(reqs, func(a, b request) int {
 		return cmp.Or(cmp.Compare(a.port, b.port), compareIdentities(a.id, b.id), compareSources(a.src, b.src))
 	})
+	return reqs
+}
+
+// byPort sorts the requests and yields, port by port in ascending order,
+// the accesses they give (accessesOf).
+func byPort(reqs []request) iter.Seq2[int, []Access] {
+	sortRequests(reqs)
 	return func(yield func(int, []Access) bool) {
 		for len(reqs) > 0 {
 			port := reqs[0].port
@@ -118,8 +109,11 @@ func ownersByPort(reqs []ownerRequest) iter.Seq2[int, []Access] {
 	}
 }
 
-// accessesOf are the accesses of one port's sorted requests.
-func accessesOf(reqs []ownerRequest) []Access {
+// accessesOf are the accesses of one port's sorted requests: one per
+// identity, principals first, each kind sorted, each with its sources
+// sorted by Package and entry, each once; Anywhere when a participant
+// gives it.
+func accessesOf(reqs []request) []Access {
 	n := 0
 	for i := range reqs {
 		if i == 0 || reqs[i].id != reqs[i-1].id {
@@ -132,40 +126,21 @@ func accessesOf(reqs []ownerRequest) []Access {
 		for j < len(reqs) && reqs[j].id == reqs[i].id {
 			j++
 		}
-		srcs := make([]Source, 0, j-i)
+		a := Access{Identity: reqs[i].id, Sources: make([]Source, 0, j-i)}
 		for _, r := range reqs[i:j] {
-			if len(srcs) == 0 || srcs[len(srcs)-1] != r.src {
-				srcs = append(srcs, r.src)
+			if len(a.Sources) == 0 || a.Sources[len(a.Sources)-1] != r.src {
+				a.Sources = append(a.Sources, r.src)
 			}
+			a.Anywhere = a.Anywhere || r.src.Anywhere
 		}
-		out = append(out, Access{Identity: reqs[i].id, Sources: srcs})
+		out = append(out, a)
 		i = j
 	}
 	return out
 }
 
-// merge returns the union of the sets, principals first, each kind sorted;
-// the sources of each identity are sorted by Package and entry.
-func merge(sets ...accessSet) []Access {
-	all := accessSet{}
-	for _, s := range sets {
-		for _, a := range s {
-			for _, src := range a.Sources {
-				all.add(a.Identity, src, a.Anywhere)
-			}
-		}
-	}
-	out := make([]Access, 0, len(all))
-	for _, a := range all {
-		slices.SortFunc(a.Sources, compareSources)
-		out = append(out, *a)
-	}
-	slices.SortFunc(out, func(a, b Access) int { return compareIdentities(a.Identity, b.Identity) })
-	return out
-}
-
-// mergeSorted merges two results of merge into one, as merge would have
-// made it from the union of their sets. Accesses found in only one list
+// mergeSorted merges two results of accessesOf into one, as accessesOf
+// would have made it from all their requests. Accesses found in only one list
 // are copied as they are (their Sources shared, not copied).
 func mergeSorted(a, b []Access) []Access {
 	if len(a) == 0 {

@@ -51,7 +51,7 @@ type PortRule struct {
 	Methods []string
 	Paths   []string
 
-	// own are the identities of the entries naming the host (merge);
+	// own are the identities of the entries naming the host (accessesOf);
 	// participants the port's Anywhere participants, merged once per port
 	// and shared by every host's rule. They are merged only when asked
 	// for, so the plan holds each participant once, not once per host: a
@@ -141,7 +141,7 @@ type AmbientHost struct {
 	// owners are what the entries naming the host asked for, one per
 	// request, until finish sorts them into Rules (a list: a map per port
 	// and host held a third of the planner's memory at 50,000 Packages).
-	owners []ownerRequest
+	owners []request
 	// firstPath is the path of the first entry naming the host (not the
 	// request: that would hold its Package's allow entries).
 	firstPath string
@@ -225,7 +225,7 @@ func (b *ambientBuilder) add(a schemas.Subject) {
 			b.plan.Hosts = append(b.plan.Hosts, h)
 		}
 		h.Ports = b.seen.add(h.Ports, schemas.ModeAmbient, h.Host, r.pp)
-		h.owners = append(h.owners, ownerRequest{port: r.pp.Port, id: ident, src: Source{Package: id, Entry: r.index}})
+		h.owners = append(h.owners, request{port: r.pp.Port, id: ident, src: Source{Package: id, Entry: r.index}})
 		h.Users.Add(id)
 		b.plan.Users.Add(id)
 	}
@@ -241,36 +241,30 @@ func (b *ambientBuilder) add(a schemas.Subject) {
 
 // finish computes rules and names once every Package is in.
 func (b *ambientBuilder) finish() (AmbientPlan, []diag.Finding) {
-	anyPort := accessSet{}
-	byPort := map[int]accessSet{}
+	var anyPort []request
+	onPort := map[int][]request{}
 	for _, p := range b.participants {
 		if p.widening != nil && len(b.plan.Hosts) > 0 {
 			b.findings = append(b.findings, *p.widening)
 		}
 		if p.ports == nil {
-			anyPort.add(p.id, p.source, true)
+			anyPort = append(anyPort, request{id: p.id, src: p.source})
 			continue
 		}
 		for _, port := range p.ports {
-			if byPort[port] == nil {
-				byPort[port] = accessSet{}
-			}
-			byPort[port].add(p.id, p.source, true)
+			onPort[port] = append(onPort[port], request{id: p.id, src: p.source})
 		}
 	}
 	// The participants of a port are the same on every host: merged once
 	// per port and shared (read-only) by every host's rule, so a fleet of
 	// hosts x participants allocates one Access per identity and rule, not
-	// a map and a copy of each participant's sources.
+	// a copy of each participant's sources.
 	participantsByPort := map[int][]Access{}
 	participantsOn := func(port int) []Access {
 		if l, ok := participantsByPort[port]; ok {
 			return l
 		}
-		l := merge(anyPort, byPort[port])
-		for i := range l {
-			l[i].Sources = slices.Clip(l[i].Sources)
-		}
+		l := accessesOf(sortRequests(slices.Concat(anyPort, onPort[port])))
 		participantsByPort[port] = l
 		return l
 	}
@@ -278,7 +272,7 @@ func (b *ambientBuilder) finish() (AmbientPlan, []diag.Finding) {
 	seNames := namesOf(b.names, ns, kinds.ServiceEntry)
 	apNames := namesOf(b.names, ns, kinds.AuthorizationPolicy)
 	for _, h := range b.plan.Hosts {
-		for port, own := range ownersByPort(h.owners) {
+		for port, own := range byPort(h.owners) {
 			h.Rules = append(h.Rules, PortRule{Port: port, own: own, participants: participantsOn(port)})
 		}
 		h.owners = nil // in the rules now
