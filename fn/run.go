@@ -38,22 +38,21 @@ func Run(in io.Reader, out, errOut io.Writer) int {
 		}
 	}
 	results := func(yield func(krmio.Document) bool) {
-		for i := range o.Findings {
-			if !yield(krmio.Value(krmio.Results(o.Findings[i : i+1])[0])) {
+		for _, f := range o.Findings {
+			if !yield(krmio.Value(krmio.ResultOf(f))) {
 				return
 			}
 		}
 	}
 	err := krmio.Write(out, o.Items, generated, o.FunctionConfig, results)
-	findings, stderr := o.Findings, o.Stderr
+	findings, stderr, code := o.Findings, o.Stderr, o.ExitCode
 	o = Output{} // the plan and the items are written: let them go
 	if err != nil {
 		fmt.Fprintf(errOut, "uds-egress-fn: writing the output: %v\n", err)
 		return 1
 	}
-	rs := krmio.Results(findings)
 	if stderr != schemas.StderrNone {
-		krmio.PrintProblems(errOut, rs, stderr == schemas.StderrAll)
+		krmio.PrintProblems(errOut, krmio.Results(findings), stderr == schemas.StderrAll)
 	}
-	return rs.ExitCode()
+	return code
 }

@@ -56,17 +56,6 @@ type File struct {
 // ResultList is the results of one run.
 type ResultList []*Result
 
-// ExitCode is 1 when any result is an error, else 0: all kpt, kustomize
-// and Argo CD look at.
-func (rs ResultList) ExitCode() int {
-	for _, r := range rs {
-		if r.Severity == Error {
-			return 1
-		}
-	}
-	return 0
-}
-
 // String is the one-line form the stderr lines print, as kpt prints a
 // result: "[severity] apiVersion/kind/namespace/name field.path: message",
 // the object and the field left out when the result has none (a result

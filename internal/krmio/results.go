@@ -12,29 +12,34 @@ import (
 func Results(fs []diag.Finding) ResultList {
 	out := make(ResultList, 0, len(fs))
 	for _, f := range fs {
-		r := &Result{
-			Message:  f.Message,
-			Severity: Severity(f.Severity),
-			Tags:     map[string]string{"code": string(f.Code)},
-		}
-		if s := f.Subject; s != nil {
-			if s.Kind != "" || s.Name != "" {
-				r.ResourceRef = &ResourceRef{APIVersion: s.APIVersion, Kind: s.Kind, Name: s.Name, Namespace: s.Namespace}
-			}
-			if f.Scope == diag.ScopeObject && s.Name == "" {
-				// The object has no name to point at: say where it is.
-				r.Message = fmt.Sprintf("items[%d]: %s", s.Position, r.Message)
-			}
-			if s.File != "" {
-				r.File = &File{Path: s.File, Index: s.Index}
-			}
-		}
-		if f.Path != "" {
-			r.Field = &Field{Path: f.Path}
-		}
-		out = append(out, r)
+		out = append(out, ResultOf(f))
 	}
 	return out
+}
+
+// ResultOf converts one finding into a structured result.
+func ResultOf(f diag.Finding) *Result {
+	r := &Result{
+		Message:  f.Message,
+		Severity: Severity(f.Severity),
+		Tags:     map[string]string{"code": string(f.Code)},
+	}
+	if s := f.Subject; s != nil {
+		if s.Kind != "" || s.Name != "" {
+			r.ResourceRef = &ResourceRef{APIVersion: s.APIVersion, Kind: s.Kind, Name: s.Name, Namespace: s.Namespace}
+		}
+		if f.Scope == diag.ScopeObject && s.Name == "" {
+			// The object has no name to point at: say where it is.
+			r.Message = fmt.Sprintf("items[%d]: %s", s.Position, r.Message)
+		}
+		if s.File != "" {
+			r.File = &File{Path: s.File, Index: s.Index}
+		}
+	}
+	if f.Path != "" {
+		r.Field = &Field{Path: f.Path}
+	}
+	return r
 }
 
 // PerCode is how many lines PrintProblems writes for one result code
