@@ -79,9 +79,7 @@ func (c *Classified) reload(rl *krmio.ResourceList, s schemas.Subject) (*schemas
 	if err != nil {
 		return nil, err
 	}
-	for item.Kind == yaml.AliasNode && item.Alias != nil {
-		item = item.Alias
-	}
+	item = krmio.Deref(item)
 	pkg, _ := schemas.DecodePackage(item, s.Ref)
 	return &pkg, nil
 }
@@ -101,9 +99,7 @@ func classify(rl *krmio.ResourceList, settings schemas.Settings, asApplied bool)
 		if err != nil {
 			return Classified{}, err
 		}
-		for item.Kind == yaml.AliasNode && item.Alias != nil {
-			item = item.Alias // an item that is an alias of another
-		}
+		item = krmio.Deref(item) // an item that is an alias of another
 		// Positions in results are output positions: they stay the same
 		// when the output is run through the function again.
 		pos := len(c.Items)

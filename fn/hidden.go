@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
+	"github.com/uds-egress-fn/uds-egress-fn/internal/krmio"
 	"github.com/uds-egress-fn/uds-egress-fn/schemas"
 )
 
@@ -105,12 +106,8 @@ func values(n *yaml.Node, key string) []string {
 	var out []string
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		for k.Kind == yaml.AliasNode && k.Alias != nil {
-			k = k.Alias
-		}
-		for v.Kind == yaml.AliasNode && v.Alias != nil {
-			v = v.Alias
-		}
+		k = krmio.Deref(k)
+		v = krmio.Deref(v)
 		if k.Value == key && v.Kind == yaml.ScalarNode {
 			out = append(out, v.Value)
 		}

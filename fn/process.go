@@ -143,9 +143,7 @@ func process(rl *krmio.ResourceList, asApplied bool) (Output, error) {
 				return Output{}, err
 			}
 			if asApplied {
-				for item.Kind == yaml.AliasNode && item.Alias != nil {
-					item = item.Alias
-				}
+				item = krmio.Deref(item)
 				if v := viewOf(item, settings); v.object {
 					given = append(given, v.given(item))
 				}

@@ -151,9 +151,7 @@ func ownCopy(x *yaml.Node, budget *int) (*yaml.Node, error) {
 	if *budget--; *budget < 0 {
 		return nil, fmt.Errorf("YAML aliases expand to more than this input may copy (%d nodes, plus one per 8 input bytes, at most %d); write the items out without anchors", baseExpandedNodes, maxExpandedNodes)
 	}
-	for x.Kind == yaml.AliasNode && x.Alias != nil {
-		x = x.Alias
-	}
+	x = Deref(x)
 	c := *x
 	c.Anchor = ""
 	c.Content = make([]*yaml.Node, len(x.Content))

@@ -8,6 +8,15 @@ import (
 	"github.com/uds-egress-fn/uds-egress-fn/internal/diag"
 )
 
+// Deref is the node an alias stands for, following a chain of aliases; n
+// itself when it is not an alias.
+func Deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
 // Lookup follows map keys from n; nil when any step is missing or not a map.
 // Aliases are followed.
 func Lookup(n *yaml.Node, keys ...string) *yaml.Node {
