@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -190,29 +191,23 @@ func effectAmbientIDs(c *tcase, objs []obj) []identity {
 			add(identity{ns, otherSA})
 		}
 	}
-	for _, o := range objs {
-		if str(o, "kind") != "AuthorizationPolicy" {
-			continue
-		}
-		rules, _ := get(o, "spec", "rules").([]any)
-		for _, r := range rules {
-			from, _ := get(r, "from").([]any)
-			for _, f := range from {
-				for _, field := range []string{"principals", "notPrincipals"} {
-					l, _ := strList(get(f, "source", field))
-					for _, p := range l {
-						parts := strings.Split(p, "/")
-						if n := len(parts); n >= 4 && parts[n-4] == "ns" && parts[n-2] == "sa" {
-							add(identity{parts[n-3], parts[n-1]})
-							add(identity{parts[n-3], otherSA})
-						}
+	for r := range authorizationRules(objs) {
+		from, _ := get(r, "from").([]any)
+		for _, f := range from {
+			for _, field := range []string{"principals", "notPrincipals"} {
+				l, _ := strList(get(f, "source", field))
+				for _, p := range l {
+					parts := strings.Split(p, "/")
+					if n := len(parts); n >= 4 && parts[n-4] == "ns" && parts[n-2] == "sa" {
+						add(identity{parts[n-3], parts[n-1]})
+						add(identity{parts[n-3], otherSA})
 					}
 				}
-				for _, field := range []string{"namespaces", "notNamespaces"} {
-					l, _ := strList(get(f, "source", field))
-					for _, ns := range l {
-						add(identity{ns, otherSA})
-					}
+			}
+			for _, field := range []string{"namespaces", "notNamespaces"} {
+				l, _ := strList(get(f, "source", field))
+				for _, ns := range l {
+					add(identity{ns, otherSA})
 				}
 			}
 		}
@@ -229,28 +224,39 @@ func effectAmbientIDs(c *tcase, objs []obj) []identity {
 // name (operation methods, paths and their not- forms), for the probes.
 func policyRules(objs []obj) []httpRule {
 	var out []httpRule
-	for _, o := range objs {
-		if str(o, "kind") != "AuthorizationPolicy" {
-			continue
-		}
-		rules, _ := get(o, "spec", "rules").([]any)
-		for _, r := range rules {
-			to, _ := get(r, "to").([]any)
-			for _, x := range to {
-				var hr httpRule
-				for _, f := range []string{"methods", "notMethods"} {
-					l, _ := strList(get(x, "operation", f))
-					hr.methods = append(hr.methods, l...)
-				}
-				for _, f := range []string{"paths", "notPaths"} {
-					l, _ := strList(get(x, "operation", f))
-					hr.paths = append(hr.paths, l...)
-				}
-				out = append(out, hr)
+	for r := range authorizationRules(objs) {
+		to, _ := get(r, "to").([]any)
+		for _, x := range to {
+			var hr httpRule
+			for _, f := range []string{"methods", "notMethods"} {
+				l, _ := strList(get(x, "operation", f))
+				hr.methods = append(hr.methods, l...)
 			}
+			for _, f := range []string{"paths", "notPaths"} {
+				l, _ := strList(get(x, "operation", f))
+				hr.paths = append(hr.paths, l...)
+			}
+			out = append(out, hr)
 		}
 	}
 	return out
+}
+
+// authorizationRules yields every rule of every AuthorizationPolicy in objs.
+func authorizationRules(objs []obj) iter.Seq[any] {
+	return func(yield func(any) bool) {
+		for _, o := range objs {
+			if str(o, "kind") != "AuthorizationPolicy" {
+				continue
+			}
+			rules, _ := get(o, "spec", "rules").([]any)
+			for _, r := range rules {
+				if !yield(r) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // istioEffect computes the case's matrix from istiod's configuration (w
